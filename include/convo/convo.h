@@ -210,10 +210,16 @@ CONVO_API convo_code convo_clock_now(convo_engine *e, int64_t *out_unix_ms);
  * time is CONVO_EINVALID. Does not fire timers: call convo_tick(). */
 CONVO_API convo_code convo_clock_set(convo_engine *e, int64_t unix_ms);
 
-/* The lifecycle table the engine runs on, as JSON:
- * {"statuses":[{"name","terminal","timers":[...]}],
- *  "events":[{"name","transitions":[{"from","to","channels"}],"fields":{...}}],
- *  "timers":[{"name","armed_in":[...],"fires":[{"from","to"}],"end_reason","closes"}]} */
+/* The lifecycle table the engine runs on, as JSON (read from the same table the engine
+ * steps with; bindings, docs and tools use it instead of restating the table):
+ * {"statuses":[{"name":"triggered","terminal":false},...],
+ *  "channels":["telephone","webrtc","email","text"],
+ *  "events":[{"name":"answered","transitions":[{"from":"triggered","to":"in_progress",
+ *             "channels":["telephone"]},...]},...],
+ *  "timers":[{"name":"ring","armed_in":["ringing"],"channels":[...],
+ *             "fires":[{"from":"ringing","to":"unanswered"}],"end_reason":"ring_timeout",
+ *             "closes":true},...]}
+ * An event whose status stays the same (message, annotate) has transitions with to == from. */
 CONVO_API convo_code convo_describe(convo_engine *e, char **out_json);
 
 #ifdef __cplusplus
