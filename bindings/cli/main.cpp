@@ -1,0 +1,58 @@
+// convo: the command-line host of libconvo. It reaches the engine only through the C API.
+#include <CLI/CLI.hpp>
+#include <convo/convo.h>
+#include <nlohmann/json.hpp>
+
+#include <exception>
+#include <iostream>
+
+#include "capi_client.h"
+#include "commands.h"
+#include "global_options.h"
+
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+int report(const std::string &code, const std::string &detail) {
+    std::cerr << "convo: " << code << ": " << detail << '\n';
+    return kExitFailure;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    using namespace convo_cli;
+
+    CLI::App app("convo: conversation lifecycles across telephone, webrtc, email and text");
+    app.set_version_flag("--version", [] { return std::string(convo_version()); });
+    app.require_subcommand(1);
+    app.fallthrough();  // global options may follow the subcommand too
+
+    GlobalOptions global;
+    global.db_option =
+        app.add_option("--db", global.db, "Database file")->capture_default_str();
+    app.add_option("--org", global.org, "Organization the session acts for")
+        ->capture_default_str();
+
+    add_data_commands(app, global);
+    add_watch_command(app, global);
+    add_diagram_command(app);
+    add_demo_command(app, global);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError &e) {
+        const int code = app.exit(e);  // prints help, version or the usage error
+        return code == 0 ? 0 : kExitUsage;
+    } catch (const Failure &f) {
+        return report(convo_code_name(f.code()), f.what());
+    } catch (const nlohmann::json::exception &e) {
+        // The engine answers JSON; a parse failure here is a bug on one side or the other.
+        return report(convo_code_name(CONVO_EINTERNAL), std::string("bad JSON from the engine: ") + e.what());
+    } catch (const std::exception &e) {
+        return report("error", e.what());
+    }
+    return 0;
+}

@@ -1,0 +1,499 @@
+#include "engine.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "describe.h"
+#include "lifecycle.h"
+#include "render.h"
+
+namespace convo {
+namespace {
+
+constexpr int kTickBatch = 256;  // timers fired per transaction
+
+Outcome need(const Session &s, unsigned scope, const char *name, const char *what) {
+    if (s.can(scope)) return Outcome::ok();
+    return Outcome::forbidden(std::string("scope: ") + what + " needs the " + name +
+                              " scope, which this session does not have");
+}
+
+// Folds a step into the change that records it.
+void absorb(Change &ch, Step &&step) {
+    ch.conversation = std::move(step.next);
+    for (Message &m : step.messages) ch.messages.push_back(std::move(m));
+    for (FeedEvent &e : step.events) ch.events.push_back(std::move(e));
+}
+
+std::string not_found(const std::string &id) { return "conversation '" + id + "' not found"; }
+
+}  // namespace
+
+Outcome Engine::open(const char *options_json, std::unique_ptr<Engine> *out) {
+    Options options;
+    CONVO_TRY(parse_options(options_json, &options));
+    auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+    auto log = std::make_shared<spdlog::logger>("convo", sink);
+    log->set_level(spdlog::level::from_str(options.log_level));
+    std::unique_ptr<Clock> clock =
+        options.manual_clock ? make_manual_clock(options.start.value_or(make_system_clock()->now()))
+                             : make_system_clock();
+    std::unique_ptr<Store> store;
+    CONVO_TRY(open_sqlite_store(StoreSettings{options.path, options.synchronous_full}, &store));
+    out->reset(new Engine(std::move(options), std::move(clock), std::move(store), std::move(log)));
+    return Outcome::ok();
+}
+
+Engine::Engine(Options options, std::unique_ptr<Clock> clock, std::unique_ptr<Store> store,
+               std::shared_ptr<spdlog::logger> log)
+    : options_(std::move(options)),
+      clock_(std::move(clock)),
+      log_(std::move(log)),
+      store_(std::move(store)),
+      subscribers_([this](const std::string &m) { log_->error("{}", m); }) {
+    log_->info("opened {} (last seq {})", options_.path, store_->last_seq());
+    if (options_.timer_thread && !clock_->is_manual()) {
+        timer_thread_ = std::thread([this] { timer_loop(); });
+    }
+}
+
+Engine::~Engine() {
+    {
+        std::lock_guard<std::mutex> lk(timer_mu_);
+        stopping_ = true;
+    }
+    timer_cv_.notify_all();
+    if (timer_thread_.joinable()) timer_thread_.join();
+    log_->info("closed {}", options_.path);
+}
+
+Outcome Engine::open_session(const char *organization_id, unsigned scopes, Session *out) {
+    if (!is_simple_id(organization_id)) {
+        return Outcome::invalid("organization_id: must be 1-128 characters of A-Z a-z 0-9 _ . : -");
+    }
+    unsigned known = CONVO_SCOPE_READ | CONVO_SCOPE_WRITE | CONVO_SCOPE_SENSITIVE | CONVO_SCOPE_ADMIN;
+    if ((scopes & ~known) != 0) {
+        return Outcome::invalid("scopes: unknown bits; use CONVO_SCOPE_READ, _WRITE, _SENSITIVE, _ADMIN");
+    }
+    *out = Session{this, organization_id, scopes};
+    return Outcome::ok();
+}
+
+// ---- agents ------------------------------------------------------------------------------
+
+Outcome Engine::agent_put(const Session &s, std::string_view json, std::string *out) {
+    CONVO_TRY(need(s, CONVO_SCOPE_ADMIN, "ADMIN", "putting an agent"));
+    Agent a;
+    CONVO_TRY(parse_agent(json, &a));
+    std::lock_guard<std::mutex> lk(mu_);
+    const std::string &org = s.organization_id;
+    std::map<int, std::string> known;
+    CONVO_TRY(store_->version_ids(org, a.id, &known));
+    for (size_t i = 0; i < a.versions.size(); ++i) {
+        AgentVersion &v = a.versions[i];
+        auto it = known.find(v.version);
+        if (!v.id.empty() && (it == known.end() || it->second != v.id)) {
+            return Outcome::invalid("versions[" + std::to_string(i) + "].id: does not match version " +
+                                    std::to_string(v.version) + "'s id; omit it to keep the stored one");
+        }
+        v.id = it != known.end() ? it->second : ids_.uuid_v7(clock_->now());
+    }
+    if (a.phone_number) {
+        std::optional<Agent> owner;
+        CONVO_TRY(store_->agent_by_number(org, *a.phone_number, &owner));
+        if (owner && owner->id != a.id) {
+            return Outcome::conflict("phone_number: " + *a.phone_number + " already belongs to agent '" +
+                                     owner->id + "'");
+        }
+    }
+    std::optional<Agent> existing;
+    CONVO_TRY(store_->agent(org, a.id, &existing));
+    a.updated_at = clock_->now();
+    a.created_at = existing ? existing->created_at : a.updated_at;
+    CONVO_TRY(store_->put_agent(org, a));
+    *out = agent_to_json(a).dump();
+    return Outcome::ok();
+}
+
+Outcome Engine::agent_get(const Session &s, const std::string &id, std::string *out) {
+    CONVO_TRY(need(s, CONVO_SCOPE_READ, "READ", "reading an agent"));
+    std::lock_guard<std::mutex> lk(mu_);
+    std::optional<Agent> a;
+    CONVO_TRY(store_->agent(s.organization_id, id, &a));
+    if (!a) return Outcome::not_found("agent '" + id + "' not found");
+    *out = agent_to_json(*a).dump();
+    return Outcome::ok();
+}
+
+// ---- create --------------------------------------------------------------------------------
+
+Outcome Engine::resolve_agent(const Session &s, const CreateRequest &r, std::optional<Agent> *agent,
+                              AgentVersion *version) {
+    const std::string &org = s.organization_id;
+    const AgentVersion *v = nullptr;
+    if (r.agent_config) {
+        *version = *r.agent_config;
+        return Outcome::ok();
+    }
+    if (r.agent_id) {
+        CONVO_TRY(store_->agent(org, *r.agent_id, agent));
+        if (!*agent) return Outcome::precondition("agent_id: unknown agent '" + *r.agent_id + "'");
+        if (r.version) {
+            v = (*agent)->find_version(*r.version);
+            if (v == nullptr) {
+                return Outcome::precondition("version: agent '" + *r.agent_id + "' has no version " +
+                                             std::to_string(*r.version));
+            }
+        }
+    } else if (r.agent_version_id) {
+        CONVO_TRY(store_->agent_by_version_id(org, *r.agent_version_id, agent));
+        if (*agent) v = (*agent)->find_version_id(*r.agent_version_id);
+        if (v == nullptr) {
+            return Outcome::precondition("agent_version_id: unknown agent version '" +
+                                         *r.agent_version_id + "'");
+        }
+    } else {
+        CONVO_TRY(store_->agent_by_number(org, *r.agent_number, agent));
+        if (!*agent) {
+            return Outcome::precondition("agent_number: no agent has the phone number " + *r.agent_number);
+        }
+    }
+    if (v == nullptr) {
+        v = (*agent)->latest_published();
+        if (v == nullptr) {
+            return Outcome::precondition("agent_id: agent '" + (*agent)->id + "' has no published version");
+        }
+    }
+    if (!v->published) {
+        return Outcome::precondition("version: version " + std::to_string(v->version) + " of agent '" +
+                                     (*agent)->id + "' is not published");
+    }
+    *version = *v;
+    return Outcome::ok();
+}
+
+Outcome Engine::create(const Session &s, std::string_view json, std::string *out,
+                       int *http_status) {
+    CONVO_TRY(need(s, CONVO_SCOPE_WRITE, "WRITE", "creating a conversation"));
+    CreateRequest r;
+    CONVO_TRY(parse_create(json, &r));
+    const bool sensitive = s.can(CONVO_SCOPE_SENSITIVE);
+    const std::string &org = s.organization_id;
+    uint64_t ticket = 0;
+    {
+        std::lock_guard<std::mutex> lk(mu_);
+        if (r.id) {
+            std::optional<std::string> owner;
+            std::optional<StoredResponse> stored;
+            CONVO_TRY(store_->find_owner(*r.id, &owner, &stored));
+            if (owner && *owner != org) {
+                return Outcome::conflict("id: conversation " + *r.id + " belongs to another organization");
+            }
+            if (owner) {
+                if (!stored) return Outcome::conflict("id: conversation " + *r.id + " already exists");
+                *out = redact_response(std::move(stored->body), sensitive).dump();
+                *http_status = stored->http_status;
+                return Outcome::ok();
+            }
+        }
+        std::optional<Agent> agent;
+        AgentVersion version;
+        CONVO_TRY(resolve_agent(s, r, &agent, &version));
+        if (options_.max_open_per_organization) {
+            int64_t open = 0;
+            CONVO_TRY(store_->count_open(org, &open));
+            if (open >= *options_.max_open_per_organization) {
+                return Outcome::precondition(
+                    "usage limit reached: the organization has " + std::to_string(open) +
+                    " open conversations (max_open_per_organization " +
+                    std::to_string(*options_.max_open_per_organization) + ")");
+            }
+        }
+
+        const TimeMs now = clock_->now();
+        const int platform_max = options_.policy.platform_max_open_minutes;
+        Conversation c;
+        c.id = r.id ? *r.id : ids_.uuid_v7(now);
+        c.organization_id = org;
+        c.channel = r.channel;
+        c.direction = r.direction;
+        c.user_id = r.user_id;
+        if (agent) {
+            c.agent_id = agent->id;
+            c.agent_version_id = version.id;
+            c.agent_name = agent->name;
+        } else {
+            c.agent_name = r.agent_config_name;
+        }
+        c.agent_number = r.agent_number;
+        if (!c.agent_number && r.channel == Channel::telephone && agent) c.agent_number = agent->phone_number;
+        c.web_widget_id = r.web_widget_id;
+        c.to_address = r.to_address;
+        c.from_address = r.from_address;
+        c.subject = r.subject;
+        if (!c.subject && r.channel == Channel::email) c.subject = version.default_subject;
+        c.initial_context = r.initial_context;
+        c.custom_metadata = r.custom_metadata;
+        if (r.idle_timeout_minutes) c.idle_timeout_minutes = std::min(*r.idle_timeout_minutes, platform_max);
+        c.max_open_minutes = std::min(r.max_open_minutes.value_or(platform_max), platform_max);
+        c.created_at = now;
+
+        std::optional<std::string> greeting;
+        if (r.channel == Channel::text && version.speaks_first && version.greeting &&
+            !version.greeting->empty()) {
+            greeting = version.greeting;
+        }
+        Change ch;
+        ch.insert = true;
+        absorb(ch, start(std::move(c), greeting, options_.policy));
+
+        const Conversation &made = ch.conversation;
+        Json body;
+        int status = 200;
+        switch (made.channel) {
+            case Channel::telephone:
+                status = 202;
+                body = Json{{"contact_id", made.id}};
+                break;
+            case Channel::webrtc:
+                body = Json{{"conversation", conversation_json(made, ch.messages, true, now)},
+                            {"connection_details",
+                             {{"url", options_.webrtc_url}, {"token", IdSource::join_token()}}},
+                            {"capabilities", capabilities_json(version)}};
+                break;
+            case Channel::email:
+            case Channel::text:
+                body = Json{{"conversation", conversation_json(made, ch.messages, true, now)},
+                            {"starting_message", greeting ? Json(*greeting) : Json(nullptr)}};
+                break;
+        }
+        ch.response = StoredResponse{body, status};
+        std::vector<Change> batch{std::move(ch)};
+        CONVO_TRY(commit(batch, &ticket));
+        log_->debug("created {} {} in {}", channel_name(made.channel), batch[0].conversation.id,
+                    status_name(batch[0].conversation.status));
+        *out = redact_response(std::move(body), sensitive).dump();
+        *http_status = status;
+    }
+    wake_timer_thread();
+    subscribers_.deliver(ticket);
+    return Outcome::ok();
+}
+
+// ---- read ----------------------------------------------------------------------------------
+
+Outcome Engine::render(const Session &s, const Conversation &c, std::string *out) {
+    const bool sensitive = s.can(CONVO_SCOPE_SENSITIVE);
+    std::vector<Message> transcript;
+    if (sensitive) CONVO_TRY(store_->transcript(c, &transcript));
+    *out = conversation_json(c, transcript, sensitive, clock_->now()).dump();
+    return Outcome::ok();
+}
+
+Outcome Engine::get(const Session &s, const std::string &id, std::string *out) {
+    CONVO_TRY(need(s, CONVO_SCOPE_READ, "READ", "reading a conversation"));
+    std::lock_guard<std::mutex> lk(mu_);
+    std::optional<Conversation> c;
+    CONVO_TRY(store_->load(s.organization_id, id, &c));
+    if (!c) return Outcome::not_found(not_found(id));
+    return render(s, *c, out);
+}
+
+Outcome Engine::list(const Session &s, const char *query, std::string *out) {
+    CONVO_TRY(need(s, CONVO_SCOPE_READ, "READ", "listing conversations"));
+    ListQuery q;
+    CONVO_TRY(parse_list_query(query, &q));
+    std::lock_guard<std::mutex> lk(mu_);
+    std::vector<Conversation> found;
+    std::optional<std::string> next;
+    CONVO_TRY(store_->list(s.organization_id, q, &found, &next));
+    const bool sensitive = s.can(CONVO_SCOPE_SENSITIVE);
+    const TimeMs now = clock_->now();
+    Json items = Json::array();
+    std::vector<Message> transcript;
+    for (const Conversation &c : found) {
+        if (sensitive) CONVO_TRY(store_->transcript(c, &transcript));
+        items.push_back(conversation_json(c, transcript, sensitive, now));
+    }
+    *out = Json{{"items", std::move(items)}, {"next_cursor", next ? Json(*next) : Json(nullptr)}}.dump();
+    return Outcome::ok();
+}
+
+Outcome Engine::events(const Session &s, uint64_t after, unsigned limit, std::string *out) {
+    CONVO_TRY(need(s, CONVO_SCOPE_READ, "READ", "reading the feed"));
+    if (limit == 0) limit = 100;
+    if (limit > 1000) return Outcome::invalid("limit: must be from 1 to 1000 (0 means 100)");
+    std::lock_guard<std::mutex> lk(mu_);
+    std::vector<FeedEvent> found;
+    CONVO_TRY(store_->read_events(s.organization_id, after, limit, &found));
+    const bool sensitive = s.can(CONVO_SCOPE_SENSITIVE);
+    Json list = Json::array();
+    for (const FeedEvent &e : found) list.push_back(event_json(e, sensitive));
+    uint64_t next = found.empty() ? after : found.back().seq;
+    *out = Json{{"events", std::move(list)}, {"next_seq", next}}.dump();
+    return Outcome::ok();
+}
+
+// ---- dispatch ------------------------------------------------------------------------------
+
+Outcome Engine::dispatch(const Session &s, const std::string &id, std::string_view json,
+                         std::string *out) {
+    CONVO_TRY(need(s, CONVO_SCOPE_WRITE, "WRITE", "dispatching an event"));
+    Event e;
+    CONVO_TRY(parse_event(json, &e));
+    uint64_t ticket = 0;
+    Outcome result;
+    {
+        std::lock_guard<std::mutex> lk(mu_);
+        std::optional<Conversation> loaded;
+        CONVO_TRY(store_->load(s.organization_id, id, &loaded));
+        if (!loaded) return Outcome::not_found(not_found(id));
+        if (e.event_id) {
+            bool seen = false;
+            CONVO_TRY(store_->event_seen(*loaded, *e.event_id, &seen));
+            if (seen) return render(s, *loaded, out);
+        }
+        const TimeMs now = clock_->now();
+        // Deadlines that passed before the event happened take effect first, each at its own
+        // time, exactly as convo_tick would have fired them.
+        Change ch;
+        ch.conversation = *loaded;
+        const TimeMs at = event_time(*loaded, e, now);
+        for (auto t = ch.conversation.next_timer(); t && t->first <= at; t = ch.conversation.next_timer()) {
+            absorb(ch, fire(ch.conversation, t->second, options_.policy));
+        }
+        Step step;
+        result = apply(ch.conversation, e, options_.policy, now, &step);
+        if (result) {
+            absorb(ch, std::move(step));
+            ch.event_id = e.event_id;
+        }
+        if (!ch.events.empty()) {
+            std::vector<Change> batch{std::move(ch)};
+            CONVO_TRY(commit(batch, &ticket));
+            ch = std::move(batch[0]);
+        }
+        if (result) CONVO_TRY(render(s, ch.conversation, out));
+    }
+    wake_timer_thread();
+    subscribers_.deliver(ticket);
+    return result;
+}
+
+Outcome Engine::commit(std::vector<Change> &batch, uint64_t *ticket) {
+    Outcome o = store_->commit(batch);
+    if (!o) {
+        log_->warn("{}", o.message());
+        return o;
+    }
+    for (const Change &ch : batch) {
+        for (const FeedEvent &e : ch.events) {
+            if (subscribers_.empty()) continue;
+            uint64_t t = subscribers_.enqueue(e.seq, event_json(e, true).dump());
+            if (t != 0) *ticket = t;
+        }
+    }
+    return o;
+}
+
+// ---- timers --------------------------------------------------------------------------------
+
+Outcome Engine::fire_due(TimeMs now, unsigned *fired, bool *more, uint64_t *ticket) {
+    std::lock_guard<std::mutex> lk(mu_);
+    std::vector<DueTimer> due;
+    CONVO_TRY(store_->due(now, kTickBatch, &due));
+    std::vector<Change> batch;
+    unsigned count = 0;
+    for (const DueTimer &d : due) {
+        std::optional<Conversation> c;
+        CONVO_TRY(store_->load(d.organization_id, d.conversation_id, &c));
+        if (!c) continue;
+        // Written even if nothing fires: that re-derives a stale next_deadline column, so the
+        // same row cannot come back as due forever.
+        Change ch;
+        ch.conversation = std::move(*c);
+        for (auto t = ch.conversation.next_timer(); t && t->first <= now; t = ch.conversation.next_timer()) {
+            absorb(ch, fire(ch.conversation, t->second, options_.policy));
+            ++count;
+        }
+        batch.push_back(std::move(ch));
+    }
+    if (!batch.empty()) CONVO_TRY(commit(batch, ticket));
+    *fired += count;
+    *more = static_cast<int>(due.size()) == kTickBatch;
+    return Outcome::ok();
+}
+
+Outcome Engine::tick(unsigned *fired) {
+    const TimeMs now = clock_->now();
+    unsigned total = 0;
+    bool more = true;
+    Outcome o;
+    while (more && o) {
+        uint64_t ticket = 0;
+        o = fire_due(now, &total, &more, &ticket);
+        subscribers_.deliver(ticket);
+    }
+    if (total > 0) log_->debug("tick at {} fired {} timers", format_time(now), total);
+    *fired = total;
+    return o;
+}
+
+Outcome Engine::next_deadline(std::optional<TimeMs> *out) {
+    std::lock_guard<std::mutex> lk(mu_);
+    return store_->next_deadline(out);
+}
+
+Outcome Engine::set_clock(TimeMs ms) {
+    CONVO_TRY(clock_->set(ms));
+    wake_timer_thread();
+    return Outcome::ok();
+}
+
+void Engine::wake_timer_thread() {
+    if (!timer_thread_.joinable()) return;
+    {
+        std::lock_guard<std::mutex> lk(timer_mu_);
+        timer_dirty_ = true;
+    }
+    timer_cv_.notify_all();
+}
+
+void Engine::timer_loop() {
+    using namespace std::chrono;
+    std::unique_lock<std::mutex> lk(timer_mu_);
+    while (!stopping_) {
+        timer_dirty_ = false;
+        lk.unlock();
+        unsigned fired = 0;
+        Outcome o = tick(&fired);
+        if (!o) log_->error("timer thread: {}", o.message());
+        std::optional<TimeMs> next;
+        if (o) o = next_deadline(&next);
+        lk.lock();
+        if (stopping_ || timer_dirty_) continue;
+        // Sleep until the next deadline (or a change that may have moved it); retry in a
+        // second after a storage error.
+        milliseconds wait = next ? milliseconds(std::max<TimeMs>(0, *next - clock_->now()))
+                                 : milliseconds(o ? 60000 : 1000);
+        timer_cv_.wait_for(lk, std::min(wait, milliseconds(60000)),
+                           [&] { return stopping_ || timer_dirty_; });
+    }
+}
+
+Outcome Engine::subscribe(convo_event_fn fn, void *user_data, uint64_t *out) {
+    *out = subscribers_.add(fn, user_data);
+    return Outcome::ok();
+}
+
+Outcome Engine::unsubscribe(uint64_t id) {
+    if (!subscribers_.remove(id)) return Outcome::not_found("subscription " + std::to_string(id) + " not found");
+    return Outcome::ok();
+}
+
+std::string Engine::describe() const { return describe_lifecycle().dump(); }
+
+}  // namespace convo

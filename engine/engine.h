@@ -1,0 +1,92 @@
+// The engine: the thin shell around the pure lifecycle core. Each call parses its input, takes
+// the engine lock, loads what it needs from the store, lets the core compute the step, commits
+// the step in one transaction, and after releasing the lock delivers the new feed events.
+#pragma once
+
+#include <convo/convo.h>
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include <spdlog/logger.h>
+
+#include "clock.h"
+#include "ids.h"
+#include "requests.h"
+#include "store.h"
+#include "subscribers.h"
+
+namespace convo {
+
+class Engine;
+
+// One organization's view, with the scopes of its token.
+struct Session {
+    Engine *engine = nullptr;
+    std::string organization_id;
+    unsigned scopes = 0;
+    bool can(unsigned scope) const { return (scopes & scope) == scope; }
+};
+
+class Engine {
+public:
+    static Outcome open(const char *options_json, std::unique_ptr<Engine> *out);
+    ~Engine();
+    Engine(const Engine &) = delete;
+    Engine &operator=(const Engine &) = delete;
+
+    Outcome open_session(const char *organization_id, unsigned scopes, Session *out);
+
+    Outcome agent_put(const Session &s, std::string_view json, std::string *out);
+    Outcome agent_get(const Session &s, const std::string &id, std::string *out);
+    Outcome create(const Session &s, std::string_view json, std::string *out, int *http_status);
+    Outcome get(const Session &s, const std::string &id, std::string *out);
+    Outcome list(const Session &s, const char *query, std::string *out);
+    Outcome dispatch(const Session &s, const std::string &id, std::string_view json,
+                     std::string *out);
+    Outcome events(const Session &s, uint64_t after, unsigned limit, std::string *out);
+
+    Outcome subscribe(convo_event_fn fn, void *user_data, uint64_t *out);
+    Outcome unsubscribe(uint64_t id);
+    Outcome tick(unsigned *fired);
+    Outcome next_deadline(std::optional<TimeMs> *out);
+    TimeMs now() const { return clock_->now(); }
+    Outcome set_clock(TimeMs ms);
+    std::string describe() const;
+
+private:
+    Engine(Options options, std::unique_ptr<Clock> clock, std::unique_ptr<Store> store,
+           std::shared_ptr<spdlog::logger> log);
+
+    Outcome resolve_agent(const Session &s, const CreateRequest &r, std::optional<Agent> *agent,
+                          AgentVersion *version);
+    Outcome render(const Session &s, const Conversation &c, std::string *out);
+    // Commits `batch` and queues its events for subscribers; returns the delivery ticket.
+    Outcome commit(std::vector<Change> &batch, uint64_t *ticket);
+    // Fires the due timers of one batch; *fired counts them, *more says whether more are due.
+    Outcome fire_due(TimeMs now, unsigned *fired, bool *more, uint64_t *ticket);
+    void timer_loop();
+    void wake_timer_thread();
+
+    const Options options_;
+    std::unique_ptr<Clock> clock_;
+    std::shared_ptr<spdlog::logger> log_;
+
+    std::mutex mu_;  // guards store_ and ids_
+    std::unique_ptr<Store> store_;
+    IdSource ids_;
+
+    Subscribers subscribers_;
+
+    std::thread timer_thread_;
+    std::mutex timer_mu_;
+    std::condition_variable timer_cv_;
+    bool stopping_ = false;
+    bool timer_dirty_ = false;
+};
+
+}  // namespace convo

@@ -1,0 +1,65 @@
+// The pure lifecycle core: given a conversation and what happened, compute the next state and
+// the effects to record (feed events, transcript messages). No SQL, no clock reads, no logging:
+// time comes in as an argument and effects go out as data.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "conversation.h"
+#include "outcome.h"
+
+namespace convo {
+
+// The engine settings the lifecycle needs.
+struct Policy {
+    int platform_max_open_minutes = 1440;
+    int ring_timeout_seconds = 60;
+    int dial_timeout_seconds = 300;
+    int token_ttl_seconds = 600;
+};
+
+// A host event, already validated (requests.cpp parses it from JSON).
+struct Event {
+    EventType type = EventType::annotate;
+    std::optional<std::string> event_id;
+    std::optional<TimeMs> at;
+    Role role = Role::user;                // message
+    std::string text;                      // message
+    std::optional<std::string> reason;     // end, fail
+    std::optional<std::string> to;         // transfer
+    std::optional<std::string> summary;    // annotate
+    std::optional<std::string> topic;      // annotate
+    std::optional<Json> actions_needed;    // annotate: array of strings
+    std::optional<Json> tags;              // annotate: array of strings
+    std::optional<Json> recording_details; // annotate: object
+};
+
+// One step's result: the state after it and what to append.
+struct Step {
+    Conversation next;
+    std::vector<FeedEvent> events;
+    std::vector<Message> messages;
+};
+
+// A new conversation: `c` carries its creation fields and created_at. Sets the initial status,
+// arms the timers, and records `created` (and the greeting, if any, as the first message).
+Step start(Conversation c, const std::optional<std::string> &greeting, const Policy &policy);
+
+// The time an event takes effect: its `at` when that lies between the conversation's last
+// change and now, else now.
+TimeMs event_time(const Conversation &c, const Event &e, TimeMs now);
+
+// Applies a host event at event_time(c, e, now). CONVO_ECONFLICT, and `out` untouched, when the
+// table does not allow it.
+Outcome apply(const Conversation &c, const Event &e, const Policy &policy, TimeMs now, Step *out);
+
+// Fires `t` (which must be armed) at its own deadline.
+Step fire(const Conversation &c, Timer t, const Policy &policy);
+
+// The timer's length for this conversation in ms, or nullopt when it does not apply.
+std::optional<TimeMs> timer_length(const TimerRule &rule, const Conversation &c,
+                                   const Policy &policy);
+
+}  // namespace convo

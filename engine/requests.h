@@ -1,0 +1,70 @@
+// Parsing and validating what hosts send: engine options, agents, create requests, events and
+// list queries. Every rule lives here; a failure is CONVO_EINVALID naming the field and the rule.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent.h"
+#include "lifecycle.h"
+#include "outcome.h"
+
+namespace convo {
+
+struct Options {
+    std::string path = "convo.db";
+    bool manual_clock = false;
+    std::optional<TimeMs> start;
+    bool synchronous_full = true;
+    Policy policy;
+    std::string webrtc_url = "wss://localhost/rtc";
+    std::optional<int64_t> max_open_per_organization;
+    bool timer_thread = false;
+    std::string log_level = "warn";
+};
+Outcome parse_options(const char *text, Options *out);
+
+// Agent input. Version ids given by the host are kept in AgentVersion::id for the engine to
+// check against the stored ones.
+Outcome parse_agent(std::string_view text, Agent *out);
+
+// The AnyReach create request.
+struct CreateRequest {
+    Channel channel = Channel::text;
+    Direction direction = Direction::outbound;
+    std::string user_id;
+    std::optional<std::string> agent_id, agent_version_id, agent_number;
+    std::optional<int> version;  // with agent_id; nullopt = latest
+    std::optional<AgentVersion> agent_config;
+    std::optional<std::string> agent_config_name;
+    std::optional<std::string> to_address, from_address, subject, initial_context, web_widget_id;
+    Json custom_metadata = nullptr;
+    std::optional<std::string> id;
+    std::optional<int> idle_timeout_minutes, max_open_minutes;
+};
+Outcome parse_create(std::string_view text, CreateRequest *out);
+
+Outcome parse_event(std::string_view text, Event *out);
+
+struct ListQuery {
+    std::vector<Status> statuses;  // empty: any
+    std::optional<Channel> channel;
+    std::optional<Direction> direction;
+    std::optional<std::string> agent_id, agent_version_id, user_id, agent_number;
+    std::vector<std::pair<std::string, std::string>> metadata;  // key, canonical JSON value
+    std::optional<TimeMs> created_after, created_before;
+    int limit = 20;
+    std::optional<std::pair<TimeMs, int64_t>> cursor;  // (created_at, rowid) of the last item seen
+};
+Outcome parse_list_query(const char *text, ListQuery *out);
+std::string encode_cursor(TimeMs created_at, int64_t rowid);
+
+// Parses `text` as a JSON object; `what` names it in errors ("request", "event", ...).
+Outcome parse_object(std::string_view text, const char *what, Json *out);
+
+// Canonical JSON text of a value (object keys sorted), for equality on stored metadata.
+std::string canonical_json(const Json &j);
+
+}  // namespace convo

@@ -1,0 +1,655 @@
+// SQLite storage (SQLiteCpp). One connection, used under the engine's lock. WAL journal,
+// exclusive locking (a second engine or process gets CONVO_ECONFLICT), statements prepared once.
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+
+#include <memory>
+
+#include "store.h"
+
+namespace convo {
+namespace {
+
+// Schema versions, applied in order; PRAGMA user_version says how many ran.
+const char *const kMigrations[] = {
+    R"sql(
+    CREATE TABLE conversations(
+        rid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        organization_id TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        direction TEXT NOT NULL,
+        status TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        agent_id TEXT,
+        agent_version_id TEXT,
+        agent_number TEXT,
+        web_widget_id TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        started_at INTEGER,
+        ended_at INTEGER,
+        end_reason TEXT,
+        user_turn_count INTEGER NOT NULL,
+        next_deadline INTEGER,
+        details TEXT NOT NULL,
+        create_response TEXT,
+        create_http_status INTEGER);
+    CREATE INDEX conversations_due ON conversations(next_deadline) WHERE next_deadline IS NOT NULL;
+    CREATE INDEX conversations_org ON conversations(organization_id, created_at, rid);
+    CREATE INDEX conversations_org_status ON conversations(organization_id, status, created_at, rid);
+    CREATE INDEX conversations_org_user ON conversations(organization_id, user_id, created_at, rid);
+    CREATE INDEX conversations_org_agent ON conversations(organization_id, agent_id, created_at, rid);
+    CREATE INDEX conversations_org_version ON conversations(organization_id, agent_version_id, created_at, rid);
+    CREATE INDEX conversations_org_number ON conversations(organization_id, agent_number, created_at, rid);
+    CREATE TABLE conversation_metadata(
+        organization_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        rid INTEGER NOT NULL,
+        PRIMARY KEY(organization_id, key, value, rid)) WITHOUT ROWID;
+    CREATE TABLE messages(
+        rid INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        role TEXT NOT NULL,
+        text TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY(rid, n)) WITHOUT ROWID;
+    CREATE TABLE events(
+        seq INTEGER PRIMARY KEY,
+        organization_id TEXT NOT NULL,
+        conversation_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        from_status TEXT,
+        to_status TEXT,
+        reason TEXT,
+        at INTEGER NOT NULL,
+        data TEXT NOT NULL);
+    CREATE INDEX events_org ON events(organization_id, seq);
+    CREATE TABLE event_ids(
+        rid INTEGER NOT NULL,
+        event_id TEXT NOT NULL,
+        PRIMARY KEY(rid, event_id)) WITHOUT ROWID;
+    CREATE TABLE agents(
+        organization_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        phone_number TEXT,
+        doc TEXT NOT NULL,
+        PRIMARY KEY(organization_id, id)) WITHOUT ROWID;
+    CREATE INDEX agents_number ON agents(organization_id, phone_number) WHERE phone_number IS NOT NULL;
+    CREATE TABLE agent_versions(
+        id TEXT PRIMARY KEY,
+        organization_id TEXT NOT NULL,
+        agent_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        UNIQUE(organization_id, agent_id, version));
+    )sql",
+};
+
+const char *const kConversationColumns =
+    "rid, id, organization_id, channel, direction, status, user_id, agent_id, agent_version_id, "
+    "agent_number, web_widget_id, created_at, updated_at, started_at, ended_at, end_reason, "
+    "user_turn_count, details";
+
+std::optional<std::string> opt_text(const SQLite::Column &c) {
+    if (c.isNull()) return std::nullopt;
+    return c.getString();
+}
+std::optional<int64_t> opt_int(const SQLite::Column &c) {
+    if (c.isNull()) return std::nullopt;
+    return c.getInt64();
+}
+void bind_opt(SQLite::Statement &st, int i, const std::optional<std::string> &v) {
+    if (v) st.bind(i, *v);
+    else st.bind(i);
+}
+void bind_opt(SQLite::Statement &st, int i, const std::optional<int64_t> &v) {
+    if (v) st.bind(i, static_cast<int64_t>(*v));
+    else st.bind(i);
+}
+Json opt_json(const std::optional<std::string> &s) { return s ? Json(*s) : Json(nullptr); }
+std::optional<std::string> json_opt(const Json &j, const char *key) {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return std::nullopt;
+    return it->get<std::string>();
+}
+
+// The fields without a column of their own, as one JSON document.
+std::string details_of(const Conversation &c) {
+    Json deadlines = Json::object();
+    for (int i = 0; i < kTimerCount; ++i) {
+        if (c.deadlines[i]) deadlines[std::string(timer_name(static_cast<Timer>(i)))] = *c.deadlines[i];
+    }
+    Json d{{"agent_name", opt_json(c.agent_name)},
+           {"to_address", opt_json(c.to_address)},
+           {"from_address", opt_json(c.from_address)},
+           {"subject", opt_json(c.subject)},
+           {"initial_context", opt_json(c.initial_context)},
+           {"summary", opt_json(c.summary)},
+           {"topic", opt_json(c.topic)},
+           {"transferred_to", opt_json(c.transferred_to)},
+           {"custom_metadata", c.custom_metadata},
+           {"recording_details", c.recording_details},
+           {"tags", c.tags},
+           {"actions_needed", c.actions_needed},
+           {"idle_timeout_minutes", c.idle_timeout_minutes ? Json(*c.idle_timeout_minutes) : Json(nullptr)},
+           {"max_open_minutes", c.max_open_minutes},
+           {"message_count", c.message_count},
+           {"deadlines", std::move(deadlines)}};
+    return d.dump();
+}
+
+Conversation conversation_from_row(SQLite::Statement &st) {
+    Conversation c;
+    c.rowid = st.getColumn(0).getInt64();
+    c.id = st.getColumn(1).getString();
+    c.organization_id = st.getColumn(2).getString();
+    c.channel = channel_from_name(st.getColumn(3).getString()).value_or(Channel::text);
+    c.direction = direction_from_name(st.getColumn(4).getString()).value_or(Direction::outbound);
+    c.status = status_from_name(st.getColumn(5).getString()).value_or(Status::failed);
+    c.user_id = st.getColumn(6).getString();
+    c.agent_id = opt_text(st.getColumn(7));
+    c.agent_version_id = opt_text(st.getColumn(8));
+    c.agent_number = opt_text(st.getColumn(9));
+    c.web_widget_id = opt_text(st.getColumn(10));
+    c.created_at = st.getColumn(11).getInt64();
+    c.updated_at = st.getColumn(12).getInt64();
+    c.started_at = opt_int(st.getColumn(13));
+    c.ended_at = opt_int(st.getColumn(14));
+    c.end_reason = opt_text(st.getColumn(15));
+    c.user_turn_count = st.getColumn(16).getInt64();
+    Json d = Json::parse(st.getColumn(17).getString());
+    c.agent_name = json_opt(d, "agent_name");
+    c.to_address = json_opt(d, "to_address");
+    c.from_address = json_opt(d, "from_address");
+    c.subject = json_opt(d, "subject");
+    c.initial_context = json_opt(d, "initial_context");
+    c.summary = json_opt(d, "summary");
+    c.topic = json_opt(d, "topic");
+    c.transferred_to = json_opt(d, "transferred_to");
+    c.custom_metadata = d.at("custom_metadata");
+    c.recording_details = d.at("recording_details");
+    c.tags = d.at("tags");
+    c.actions_needed = d.at("actions_needed");
+    if (!d.at("idle_timeout_minutes").is_null()) c.idle_timeout_minutes = d.at("idle_timeout_minutes").get<int>();
+    c.max_open_minutes = d.at("max_open_minutes").get<int>();
+    c.message_count = d.at("message_count").get<int64_t>();
+    for (auto it = d.at("deadlines").begin(); it != d.at("deadlines").end(); ++it) {
+        if (auto t = timer_from_name(it.key())) c.deadlines[static_cast<int>(*t)] = it->get<int64_t>();
+    }
+    return c;
+}
+
+class SqliteStore final : public Store {
+public:
+    explicit SqliteStore(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
+
+    Outcome init(const StoreSettings &settings) {
+        return guard("open", [&] {
+            db_->exec("PRAGMA locking_mode=EXCLUSIVE");
+            db_->exec("PRAGMA journal_mode=WAL");
+            db_->exec(settings.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+            db_->exec("PRAGMA foreign_keys=OFF");
+            // Takes the exclusive lock now, so a second engine fails at open, not later.
+            db_->exec("BEGIN IMMEDIATE");
+            try {
+                int version = db_->execAndGet("PRAGMA user_version").getInt();
+                int target = static_cast<int>(std::size(kMigrations));
+                for (int v = version; v < target; ++v) db_->exec(kMigrations[v]);
+                if (version != target) db_->exec("PRAGMA user_version=" + std::to_string(target));
+                db_->exec("COMMIT");
+            } catch (...) {
+                db_->exec("ROLLBACK");
+                throw;
+            }
+            last_seq_ = static_cast<uint64_t>(
+                db_->execAndGet("SELECT coalesce(max(seq), 0) FROM events").getInt64());
+            prepare();
+            return Outcome::ok();
+        });
+    }
+
+    Outcome load(const std::string &org, const std::string &id,
+                 std::optional<Conversation> *out) override {
+        return guard("load conversation", [&] {
+            SQLite::Statement &st = reset(*load_);
+            st.bind(1, id);
+            st.bind(2, org);
+            out->reset();
+            if (st.executeStep()) *out = conversation_from_row(st);
+            return Outcome::ok();
+        });
+    }
+
+    Outcome find_owner(const std::string &id, std::optional<std::string> *org,
+                       std::optional<StoredResponse> *response) override {
+        return guard("find conversation", [&] {
+            SQLite::Statement &st = reset(*owner_);
+            st.bind(1, id);
+            org->reset();
+            response->reset();
+            if (st.executeStep()) {
+                *org = st.getColumn(0).getString();
+                if (!st.getColumn(1).isNull()) {
+                    *response = StoredResponse{Json::parse(st.getColumn(1).getString()),
+                                               st.getColumn(2).getInt()};
+                }
+            }
+            return Outcome::ok();
+        });
+    }
+
+    Outcome transcript(const Conversation &c, std::vector<Message> *out) override {
+        return guard("read transcript", [&] {
+            SQLite::Statement &st = reset(*transcript_);
+            st.bind(1, static_cast<int64_t>(c.rowid));
+            out->clear();
+            while (st.executeStep()) {
+                out->push_back(Message{role_from_name(st.getColumn(0).getString()).value_or(Role::user),
+                                       st.getColumn(1).getString(), st.getColumn(2).getInt64()});
+            }
+            return Outcome::ok();
+        });
+    }
+
+    Outcome list(const std::string &org, const ListQuery &q, std::vector<Conversation> *out,
+                 std::optional<std::string> *next) override {
+        return guard("list conversations", [&] {
+            std::string sql = std::string("SELECT ") + kConversationColumns +
+                              " FROM conversations WHERE organization_id = ?";
+            std::vector<std::function<void(SQLite::Statement &, int)>> binds;
+            auto add = [&](const std::string &clause, auto value) {
+                sql += " AND " + clause;
+                binds.push_back([value](SQLite::Statement &st, int i) { st.bind(i, value); });
+            };
+            if (!q.statuses.empty()) {
+                sql += " AND status IN (";
+                for (size_t i = 0; i < q.statuses.size(); ++i) {
+                    sql += i ? ",?" : "?";
+                    std::string name(status_name(q.statuses[i]));
+                    binds.push_back([name](SQLite::Statement &st, int k) { st.bind(k, name); });
+                }
+                sql += ")";
+            }
+            if (q.channel) add("channel = ?", std::string(channel_name(*q.channel)));
+            if (q.direction) add("direction = ?", std::string(direction_name(*q.direction)));
+            if (q.agent_id) add("agent_id = ?", *q.agent_id);
+            if (q.agent_version_id) add("agent_version_id = ?", *q.agent_version_id);
+            if (q.user_id) add("user_id = ?", *q.user_id);
+            if (q.agent_number) add("agent_number = ?", *q.agent_number);
+            for (const auto &[key, value] : q.metadata) {
+                sql += " AND rid IN (SELECT rid FROM conversation_metadata WHERE organization_id = ?"
+                       " AND key = ? AND value = ?)";
+                std::string o = org, k = key, v = value;
+                binds.push_back([o](SQLite::Statement &st, int i) { st.bind(i, o); });
+                binds.push_back([k](SQLite::Statement &st, int i) { st.bind(i, k); });
+                binds.push_back([v](SQLite::Statement &st, int i) { st.bind(i, v); });
+            }
+            if (q.created_after) add("created_at > ?", static_cast<int64_t>(*q.created_after));
+            if (q.created_before) add("created_at < ?", static_cast<int64_t>(*q.created_before));
+            if (q.cursor) {
+                int64_t created = q.cursor->first, rid = q.cursor->second;
+                sql += " AND (created_at < ? OR (created_at = ? AND rid < ?))";
+                binds.push_back([created](SQLite::Statement &st, int i) { st.bind(i, created); });
+                binds.push_back([created](SQLite::Statement &st, int i) { st.bind(i, created); });
+                binds.push_back([rid](SQLite::Statement &st, int i) { st.bind(i, rid); });
+            }
+            sql += " ORDER BY created_at DESC, rid DESC LIMIT ?";
+            SQLite::Statement st(*db_, sql);
+            int i = 1;
+            st.bind(i++, org);
+            for (auto &b : binds) b(st, i++);
+            st.bind(i, q.limit + 1);
+            out->clear();
+            while (st.executeStep()) out->push_back(conversation_from_row(st));
+            next->reset();
+            if (static_cast<int>(out->size()) > q.limit) {
+                out->pop_back();
+                *next = encode_cursor(out->back().created_at, out->back().rowid);
+            }
+            return Outcome::ok();
+        });
+    }
+
+    Outcome count_open(const std::string &org, int64_t *out) override {
+        return guard("count open conversations", [&] {
+            SQLite::Statement &st = reset(*count_open_);
+            st.bind(1, org);
+            st.executeStep();
+            *out = st.getColumn(0).getInt64();
+            return Outcome::ok();
+        });
+    }
+
+    Outcome event_seen(const Conversation &c, const std::string &event_id, bool *seen) override {
+        return guard("look up event id", [&] {
+            SQLite::Statement &st = reset(*event_seen_);
+            st.bind(1, static_cast<int64_t>(c.rowid));
+            st.bind(2, event_id);
+            *seen = st.executeStep();
+            return Outcome::ok();
+        });
+    }
+
+    Outcome read_events(const std::string &org, uint64_t after, unsigned limit,
+                        std::vector<FeedEvent> *out) override {
+        return guard("read events", [&] {
+            SQLite::Statement &st = reset(*read_events_);
+            st.bind(1, org);
+            st.bind(2, static_cast<int64_t>(after > uint64_t(INT64_MAX) ? INT64_MAX : after));
+            st.bind(3, static_cast<int64_t>(limit));
+            out->clear();
+            while (st.executeStep()) {
+                FeedEvent e;
+                e.seq = static_cast<uint64_t>(st.getColumn(0).getInt64());
+                e.organization_id = org;
+                e.conversation_id = st.getColumn(1).getString();
+                std::string type = st.getColumn(2).getString();
+                for (FeedType t : {FeedType::created, FeedType::status_changed, FeedType::message,
+                                   FeedType::annotated}) {
+                    if (feed_type_name(t) == type) e.type = t;
+                }
+                if (!st.getColumn(3).isNull()) e.from = status_from_name(st.getColumn(3).getString());
+                if (!st.getColumn(4).isNull()) e.to = status_from_name(st.getColumn(4).getString());
+                e.reason = opt_text(st.getColumn(5));
+                e.at = st.getColumn(6).getInt64();
+                e.data = Json::parse(st.getColumn(7).getString());
+                out->push_back(std::move(e));
+            }
+            return Outcome::ok();
+        });
+    }
+
+    Outcome due(TimeMs now, int limit, std::vector<DueTimer> *out) override {
+        return guard("find due timers", [&] {
+            SQLite::Statement &st = reset(*due_);
+            st.bind(1, static_cast<int64_t>(now));
+            st.bind(2, limit);
+            out->clear();
+            while (st.executeStep()) {
+                out->push_back(DueTimer{st.getColumn(0).getString(), st.getColumn(1).getString()});
+            }
+            return Outcome::ok();
+        });
+    }
+
+    Outcome next_deadline(std::optional<TimeMs> *out) override {
+        return guard("find next deadline", [&] {
+            SQLite::Statement &st = reset(*next_deadline_);
+            out->reset();
+            if (st.executeStep() && !st.getColumn(0).isNull()) *out = st.getColumn(0).getInt64();
+            return Outcome::ok();
+        });
+    }
+
+    Outcome agent(const std::string &org, const std::string &id,
+                  std::optional<Agent> *out) override {
+        return guard("load agent", [&] { return read_agent(*agent_, org, id, out); });
+    }
+    Outcome agent_by_number(const std::string &org, const std::string &number,
+                            std::optional<Agent> *out) override {
+        return guard("load agent", [&] { return read_agent(*agent_by_number_, org, number, out); });
+    }
+    Outcome agent_by_version_id(const std::string &org, const std::string &version_id,
+                                std::optional<Agent> *out) override {
+        return guard("load agent", [&] { return read_agent(*agent_by_version_, org, version_id, out); });
+    }
+
+    Outcome version_ids(const std::string &org, const std::string &agent_id,
+                        std::map<int, std::string> *out) override {
+        return guard("read agent versions", [&] {
+            SQLite::Statement &st = reset(*version_ids_);
+            st.bind(1, org);
+            st.bind(2, agent_id);
+            out->clear();
+            while (st.executeStep()) (*out)[st.getColumn(0).getInt()] = st.getColumn(1).getString();
+            return Outcome::ok();
+        });
+    }
+
+    Outcome put_agent(const std::string &org, const Agent &a) override {
+        return transaction("store agent", [&] {
+            SQLite::Statement &st = reset(*put_agent_);
+            st.bind(1, org);
+            st.bind(2, a.id);
+            bind_opt(st, 3, a.phone_number);
+            st.bind(4, agent_to_json(a).dump());
+            st.exec();
+            for (const AgentVersion &v : a.versions) {
+                SQLite::Statement &vs = reset(*put_version_);
+                vs.bind(1, v.id);
+                vs.bind(2, org);
+                vs.bind(3, a.id);
+                vs.bind(4, v.version);
+                vs.exec();
+            }
+        });
+    }
+
+    Outcome commit(std::vector<Change> &batch) override {
+        uint64_t seq = last_seq_;
+        Outcome o = transaction("commit change", [&] {
+            for (Change &ch : batch) write(ch, seq);
+        });
+        if (o) {
+            last_seq_ = seq;
+        } else {
+            for (Change &ch : batch) {
+                for (FeedEvent &e : ch.events) e.seq = 0;
+            }
+        }
+        return o;
+    }
+
+    uint64_t last_seq() const override { return last_seq_; }
+
+private:
+    template <typename Fn>
+    Outcome guard(const char *what, Fn &&fn) {
+        try {
+            return fn();
+        } catch (const SQLite::Exception &e) {
+            return Outcome::storage(std::string("database error while trying to ") + what + ": " + e.what());
+        } catch (const Json::exception &e) {
+            return Outcome::storage(std::string("corrupt row while trying to ") + what + ": " + e.what());
+        }
+    }
+
+    // Runs `fn` inside BEGIN IMMEDIATE … COMMIT; rolls back on any failure.
+    template <typename Fn>
+    Outcome transaction(const char *what, Fn &&fn) {
+        return guard(what, [&] {
+            begin_->exec();
+            begin_->reset();
+            try {
+                fn();
+                commit_->exec();
+                commit_->reset();
+            } catch (...) {
+                commit_->reset();
+                try {
+                    db_->exec("ROLLBACK");
+                } catch (const SQLite::Exception &) {
+                    // The transaction is already gone (SQLite rolled it back itself).
+                }
+                throw;
+            }
+            return Outcome::ok();
+        });
+    }
+
+    static SQLite::Statement &reset(SQLite::Statement &st) {
+        st.reset();
+        st.clearBindings();
+        return st;
+    }
+
+    Outcome read_agent(SQLite::Statement &st, const std::string &org, const std::string &key,
+                       std::optional<Agent> *out) {
+        reset(st);
+        st.bind(1, org);
+        st.bind(2, key);
+        out->reset();
+        if (st.executeStep()) *out = agent_from_json(Json::parse(st.getColumn(0).getString()));
+        return Outcome::ok();
+    }
+
+    void write(Change &ch, uint64_t &seq) {
+        Conversation &c = ch.conversation;
+        std::optional<int64_t> next;
+        if (auto t = c.next_timer()) next = t->first;
+        if (ch.insert) {
+            SQLite::Statement &st = reset(*insert_);
+            st.bind(1, c.id);
+            st.bind(2, c.organization_id);
+            st.bind(3, std::string(channel_name(c.channel)));
+            st.bind(4, std::string(direction_name(c.direction)));
+            st.bind(5, std::string(status_name(c.status)));
+            st.bind(6, c.user_id);
+            bind_opt(st, 7, c.agent_id);
+            bind_opt(st, 8, c.agent_version_id);
+            bind_opt(st, 9, c.agent_number);
+            bind_opt(st, 10, c.web_widget_id);
+            st.bind(11, static_cast<int64_t>(c.created_at));
+            st.bind(12, static_cast<int64_t>(c.updated_at));
+            bind_opt(st, 13, c.started_at);
+            bind_opt(st, 14, c.ended_at);
+            bind_opt(st, 15, c.end_reason);
+            st.bind(16, static_cast<int64_t>(c.user_turn_count));
+            bind_opt(st, 17, next);
+            st.bind(18, details_of(c));
+            if (ch.response) {
+                st.bind(19, ch.response->body.dump());
+                st.bind(20, ch.response->http_status);
+            }
+            st.exec();
+            c.rowid = db_->getLastInsertRowid();
+            if (c.custom_metadata.is_object()) {
+                for (auto it = c.custom_metadata.begin(); it != c.custom_metadata.end(); ++it) {
+                    SQLite::Statement &ms = reset(*insert_metadata_);
+                    ms.bind(1, c.organization_id);
+                    ms.bind(2, it.key());
+                    ms.bind(3, canonical_json(it.value()));
+                    ms.bind(4, static_cast<int64_t>(c.rowid));
+                    ms.exec();
+                }
+            }
+        } else {
+            SQLite::Statement &st = reset(*update_);
+            st.bind(1, std::string(status_name(c.status)));
+            st.bind(2, static_cast<int64_t>(c.updated_at));
+            bind_opt(st, 3, c.started_at);
+            bind_opt(st, 4, c.ended_at);
+            bind_opt(st, 5, c.end_reason);
+            st.bind(6, static_cast<int64_t>(c.user_turn_count));
+            bind_opt(st, 7, next);
+            st.bind(8, details_of(c));
+            st.bind(9, static_cast<int64_t>(c.rowid));
+            if (st.exec() != 1) throw SQLite::Exception("conversation row " + c.id + " is missing");
+        }
+        int64_t n = c.message_count - static_cast<int64_t>(ch.messages.size());
+        for (const Message &m : ch.messages) {
+            SQLite::Statement &st = reset(*insert_message_);
+            st.bind(1, static_cast<int64_t>(c.rowid));
+            st.bind(2, static_cast<int64_t>(n++));
+            st.bind(3, std::string(role_name(m.role)));
+            st.bind(4, m.text);
+            st.bind(5, static_cast<int64_t>(m.at));
+            st.exec();
+        }
+        for (FeedEvent &e : ch.events) {
+            e.seq = ++seq;
+            e.conversation_id = c.id;
+            SQLite::Statement &st = reset(*insert_event_);
+            st.bind(1, static_cast<int64_t>(e.seq));
+            st.bind(2, e.organization_id);
+            st.bind(3, e.conversation_id);
+            st.bind(4, std::string(feed_type_name(e.type)));
+            if (e.from) st.bind(5, std::string(status_name(*e.from)));
+            if (e.to) st.bind(6, std::string(status_name(*e.to)));
+            bind_opt(st, 7, e.reason);
+            st.bind(8, static_cast<int64_t>(e.at));
+            st.bind(9, e.data.dump());
+            st.exec();
+        }
+        if (ch.event_id) {
+            SQLite::Statement &st = reset(*insert_event_id_);
+            st.bind(1, static_cast<int64_t>(c.rowid));
+            st.bind(2, *ch.event_id);
+            st.exec();
+        }
+    }
+
+    void prepare() {
+        auto p = [&](const std::string &sql) { return std::make_unique<SQLite::Statement>(*db_, sql); };
+        begin_ = p("BEGIN IMMEDIATE");
+        commit_ = p("COMMIT");
+        load_ = p(std::string("SELECT ") + kConversationColumns +
+                  " FROM conversations WHERE id = ? AND organization_id = ?");
+        owner_ = p("SELECT organization_id, create_response, create_http_status FROM conversations WHERE id = ?");
+        transcript_ = p("SELECT role, text, at FROM messages WHERE rid = ? ORDER BY n");
+        count_open_ = p("SELECT count(*) FROM conversations WHERE organization_id = ? AND status IN "
+                        "('token_created','triggered','ringing','in_progress')");
+        event_seen_ = p("SELECT 1 FROM event_ids WHERE rid = ? AND event_id = ?");
+        read_events_ = p("SELECT seq, conversation_id, type, from_status, to_status, reason, at, data "
+                         "FROM events WHERE organization_id = ? AND seq > ? ORDER BY seq LIMIT ?");
+        due_ = p("SELECT organization_id, id FROM conversations WHERE next_deadline <= ? "
+                 "ORDER BY next_deadline, rid LIMIT ?");
+        next_deadline_ = p("SELECT min(next_deadline) FROM conversations WHERE next_deadline IS NOT NULL");
+        agent_ = p("SELECT doc FROM agents WHERE organization_id = ? AND id = ?");
+        agent_by_number_ = p("SELECT doc FROM agents WHERE organization_id = ? AND phone_number = ? "
+                             "ORDER BY id LIMIT 1");
+        agent_by_version_ = p("SELECT a.doc FROM agent_versions v JOIN agents a "
+                              "ON a.organization_id = v.organization_id AND a.id = v.agent_id "
+                              "WHERE v.organization_id = ? AND v.id = ?");
+        version_ids_ = p("SELECT version, id FROM agent_versions WHERE organization_id = ? AND agent_id = ?");
+        put_agent_ = p("INSERT OR REPLACE INTO agents(organization_id, id, phone_number, doc) VALUES (?,?,?,?)");
+        put_version_ = p("INSERT OR IGNORE INTO agent_versions(id, organization_id, agent_id, version) "
+                         "VALUES (?,?,?,?)");
+        insert_ = p("INSERT INTO conversations(id, organization_id, channel, direction, status, user_id, "
+                    "agent_id, agent_version_id, agent_number, web_widget_id, created_at, updated_at, "
+                    "started_at, ended_at, end_reason, user_turn_count, next_deadline, details, "
+                    "create_response, create_http_status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        update_ = p("UPDATE conversations SET status = ?, updated_at = ?, started_at = ?, ended_at = ?, "
+                    "end_reason = ?, user_turn_count = ?, next_deadline = ?, details = ? WHERE rid = ?");
+        insert_metadata_ = p("INSERT OR IGNORE INTO conversation_metadata(organization_id, key, value, rid) "
+                             "VALUES (?,?,?,?)");
+        insert_message_ = p("INSERT INTO messages(rid, n, role, text, at) VALUES (?,?,?,?,?)");
+        insert_event_ = p("INSERT INTO events(seq, organization_id, conversation_id, type, from_status, "
+                          "to_status, reason, at, data) VALUES (?,?,?,?,?,?,?,?,?)");
+        insert_event_id_ = p("INSERT INTO event_ids(rid, event_id) VALUES (?,?)");
+    }
+
+    std::unique_ptr<SQLite::Database> db_;
+    uint64_t last_seq_ = 0;
+    std::unique_ptr<SQLite::Statement> begin_, commit_, load_, owner_, transcript_, count_open_,
+        event_seen_, read_events_, due_, next_deadline_, agent_, agent_by_number_,
+        agent_by_version_, version_ids_, put_agent_, put_version_, insert_, update_,
+        insert_metadata_, insert_message_, insert_event_, insert_event_id_;
+};
+
+}  // namespace
+
+Outcome open_sqlite_store(const StoreSettings &settings, std::unique_ptr<Store> *out) {
+    std::unique_ptr<SQLite::Database> db;
+    try {
+        db = std::make_unique<SQLite::Database>(settings.path,
+                                                SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    } catch (const SQLite::Exception &e) {
+        return Outcome::storage("path: cannot open database '" + settings.path + "': " + e.what());
+    }
+    auto store = std::make_unique<SqliteStore>(std::move(db));
+    Outcome o = store->init(settings);
+    if (!o) {
+        if (o.message().find("locked") != std::string::npos ||
+            o.message().find("busy") != std::string::npos) {
+            return Outcome::conflict("path: database '" + settings.path +
+                                     "' is in use by another engine or process");
+        }
+        return o;
+    }
+    *out = std::move(store);
+    return Outcome::ok();
+}
+
+}  // namespace convo

@@ -1,0 +1,85 @@
+// The storage interface the engine runs on. Every change goes through commit(): one
+// transaction that writes the conversations, transcript messages, feed events and event ids of
+// a batch, or nothing. The SQLite implementation is sqlite_store.cpp.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent.h"
+#include "conversation.h"
+#include "outcome.h"
+#include "requests.h"
+
+namespace convo {
+
+// What a create answered, kept so a repeated client id gets the same answer.
+struct StoredResponse {
+    Json body;
+    int http_status = 200;
+};
+
+struct Change {
+    bool insert = false;
+    Conversation conversation;         // the state after the change
+    std::vector<Message> messages;     // appended to the transcript
+    std::vector<FeedEvent> events;     // appended to the feed; commit() assigns their seq
+    std::optional<std::string> event_id;       // recorded for idempotent dispatch
+    std::optional<StoredResponse> response;    // insert only
+};
+
+struct DueTimer {
+    std::string organization_id;
+    std::string conversation_id;
+};
+
+struct StoreSettings {
+    std::string path;
+    bool synchronous_full = true;
+};
+
+class Store {
+public:
+    virtual ~Store() = default;
+
+    virtual Outcome load(const std::string &org, const std::string &id,
+                         std::optional<Conversation> *out) = 0;
+    // Who owns a conversation id, and the response its create gave (for idempotent create).
+    virtual Outcome find_owner(const std::string &id, std::optional<std::string> *org,
+                               std::optional<StoredResponse> *response) = 0;
+    virtual Outcome transcript(const Conversation &c, std::vector<Message> *out) = 0;
+    virtual Outcome list(const std::string &org, const ListQuery &q,
+                         std::vector<Conversation> *out, std::optional<std::string> *next) = 0;
+    virtual Outcome count_open(const std::string &org, int64_t *out) = 0;
+    virtual Outcome event_seen(const Conversation &c, const std::string &event_id,
+                               bool *seen) = 0;
+    virtual Outcome read_events(const std::string &org, uint64_t after, unsigned limit,
+                                std::vector<FeedEvent> *out) = 0;
+
+    // Conversations with a deadline at or before `now`, earliest first.
+    virtual Outcome due(TimeMs now, int limit, std::vector<DueTimer> *out) = 0;
+    virtual Outcome next_deadline(std::optional<TimeMs> *out) = 0;
+
+    virtual Outcome agent(const std::string &org, const std::string &id,
+                          std::optional<Agent> *out) = 0;
+    virtual Outcome agent_by_number(const std::string &org, const std::string &number,
+                                    std::optional<Agent> *out) = 0;
+    virtual Outcome agent_by_version_id(const std::string &org, const std::string &version_id,
+                                        std::optional<Agent> *out) = 0;
+    // Ids already given to this agent's versions: version number → id.
+    virtual Outcome version_ids(const std::string &org, const std::string &agent_id,
+                                std::map<int, std::string> *out) = 0;
+    virtual Outcome put_agent(const std::string &org, const Agent &a) = 0;
+
+    // Writes a batch in one transaction; on success the events carry their seq.
+    virtual Outcome commit(std::vector<Change> &batch) = 0;
+    virtual uint64_t last_seq() const = 0;
+};
+
+// Opens (creating and migrating) the SQLite database. CONVO_ECONFLICT when another engine or
+// process has it open.
+Outcome open_sqlite_store(const StoreSettings &settings, std::unique_ptr<Store> *out);
+
+}  // namespace convo

@@ -1,0 +1,584 @@
+// The lifecycle through convo_dispatch: every allowed row of the table (issue 2, section 6) with
+// its effects on the conversation and the feed, then every forbidden (channel, status, event)
+// cell, driven from convo_describe() (whose correctness lifecycle_table_test.cpp pins down).
+#include "lifecycle_support.h"
+
+namespace convo_test {
+namespace {
+
+using lc::at;
+using lc::kMin;
+using lc::kSec;
+
+class LifecycleTest : public ApiTest {
+protected:
+    // Dispatches `ev` and expects success; returns the conversation it answers with.
+    json apply(const std::string &id, const json &ev) {
+        Call c = dispatch(s_, id, ev);
+        EXPECT_EQ(c.code, CONVO_OK) << ev.dump() << ": " << c.error;
+        EXPECT_EQ(c.error, "");
+        return c.body;
+    }
+    // Moves the clock to kStart + offset.
+    void clock(int64_t offset) { engine_->set_clock(kStartMs + offset); }
+
+    // Checks one status_changed feed event.
+    void expect_change(const json &e, const std::string &id, const std::string &from,
+                       const std::string &to, const std::string &reason, const std::string &event,
+                       int64_t offset) {
+        EXPECT_EQ(e.value("type", ""), "status_changed") << e.dump();
+        EXPECT_EQ(e.value("conversation_id", ""), id);
+        EXPECT_EQ(e.value("organization_id", ""), "org_a");
+        EXPECT_EQ(e["from"], from) << e.dump();
+        EXPECT_EQ(e["to"], to) << e.dump();
+        EXPECT_EQ(e["reason"], reason) << e.dump();
+        EXPECT_EQ(e["at"], at(offset)) << e.dump();
+        ASSERT_TRUE(e.contains("data")) << e.dump();
+        EXPECT_EQ(e["data"].value("event", ""), event) << e.dump();
+    }
+
+    // A conversation of `channel` that entered in_progress at kStart + *started.
+    std::string open_in_progress(const std::string &channel, int64_t *started) {
+        if (channel == "text") {
+            *started = 0;
+            return make("text");
+        }
+        std::string id = make(channel);
+        clock(10 * kSec);
+        *started = 10 * kSec;
+        const char *ev = channel == "telephone" ? "answered" : channel == "webrtc" ? "joined" : "delivered";
+        json c = apply(id, {{"type", ev}});
+        EXPECT_EQ(c.value("status", ""), "in_progress");
+        return id;
+    }
+};
+
+// ---- telephone, webrtc, email: getting started --------------------------------------------
+
+TEST_F(LifecycleTest, RingingFromTriggeredTelephone) {
+    std::string id = make("telephone");
+    EXPECT_EQ(status(id), "triggered");
+    uint64_t seq = lc::feed_end(s_);
+    clock(5 * kSec);
+    json c = apply(id, {{"type", "ringing"}});
+    EXPECT_EQ(c, conv(id));
+    EXPECT_EQ(c["status"], "ringing");
+    EXPECT_TRUE(c["end_reason"].is_null());
+    EXPECT_TRUE(c["started_at"].is_null());
+    EXPECT_TRUE(c["ended_at"].is_null());
+    EXPECT_TRUE(c["duration"].is_null());
+    EXPECT_EQ(c["updated_at"], at(5 * kSec));
+    EXPECT_EQ(c["expires_at"], at(65 * kSec)) << "the ring timer (60 s) is the earliest deadline";
+    json f = lc::feed(s_, seq);
+    ASSERT_EQ(f.size(), 1u) << f.dump();
+    expect_change(f[0], id, "triggered", "ringing", "ringing", "ringing", 5 * kSec);
+}
+
+TEST_F(LifecycleTest, AnsweredFromTriggeredTelephoneWhenRingingWasLost) {
+    std::string id = make("telephone");
+    uint64_t seq = lc::feed_end(s_);
+    clock(7 * kSec);
+    json c = apply(id, {{"type", "answered"}});
+    EXPECT_EQ(c["status"], "in_progress");
+    EXPECT_EQ(c["started_at"], at(7 * kSec));
+    EXPECT_TRUE(c["ended_at"].is_null());
+    EXPECT_TRUE(c["end_reason"].is_null());
+    EXPECT_EQ(c["duration"], 0);
+    EXPECT_EQ(c["user_turn_count"], 0);
+    EXPECT_EQ(c["expires_at"], at(1440 * kMin)) << "only max-open (from creation) is left";
+    json f = lc::feed(s_, seq);
+    ASSERT_EQ(f.size(), 1u) << f.dump();
+    expect_change(f[0], id, "triggered", "in_progress", "answered", "answered", 7 * kSec);
+    // duration runs with the clock while open
+    clock(7 * kSec + 42 * kSec);
+    EXPECT_EQ(conv(id)["duration"], 42);
+}
+
+TEST_F(LifecycleTest, AnsweredFromRingingOutbound) {
+    std::string id = make("telephone");
+    clock(3 * kSec);
+    apply(id, {{"type", "ringing"}});
+    uint64_t seq = lc::feed_end(s_);
+    clock(12 * kSec);
+    json c = apply(id, {{"type", "answered"}});
+    EXPECT_EQ(c["status"], "in_progress");
+    EXPECT_EQ(c["started_at"], at(12 * kSec));
+    EXPECT_EQ(c["updated_at"], at(12 * kSec));
+    EXPECT_EQ(c["duration"], 0);
+    EXPECT_EQ(c["expires_at"], at(1440 * kMin));
+    json f = lc::feed(s_, seq);
+    ASSERT_EQ(f.size(), 1u) << f.dump();
+    expect_change(f[0], id, "ringing", "in_progress", "answered", "answered", 12 * kSec);
+}
+
+TEST_F(LifecycleTest, AnsweredFromRingingInbound) {
+    std::string id = make("telephone", "inbound");
+    json c0 = conv(id);
+    EXPECT_EQ(c0["status"], "ringing");
+    EXPECT_EQ(c0["direction"], "inbound");
+    EXPECT_EQ(c0["expires_at"], at(60 * kSec));
+    clock(20 * kSec);
+    json c = apply(id, {{"type", "answered"}});
+    EXPECT_EQ(c["status"], "in_progress");
+    EXPECT_EQ(c["started_at"], at(20 * kSec));
+    clock(80 * kSec);
+    EXPECT_EQ(conv(id)["duration"], 60);
+}
+
+TEST_F(LifecycleTest, JoinedFromTokenCreatedWebrtc) {
+    std::string id = make("webrtc");
+    json c0 = conv(id);
+    EXPECT_EQ(c0["status"], "token_created");
+    EXPECT_EQ(c0["expires_at"], at(600 * kSec)) << "join timer (600 s)";
+    uint64_t seq = lc::feed_end(s_);
+    clock(30 * kSec);
+    json c = apply(id, {{"type", "joined"}});
+    EXPECT_EQ(c["status"], "in_progress");
+    EXPECT_EQ(c["started_at"], at(30 * kSec));
+    EXPECT_EQ(c["duration"], 0);
+    EXPECT_EQ(c["expires_at"], at(1440 * kMin));
+    json f = lc::feed(s_, seq);
+    ASSERT_EQ(f.size(), 1u) << f.dump();
+    expect_change(f[0], id, "token_created", "in_progress", "joined", "joined", 30 * kSec);
+}
+
+TEST_F(LifecycleTest, DeliveredFromTriggeredEmail) {
+    std::string id = make("email");
+    EXPECT_EQ(status(id), "triggered");
+    uint64_t seq = lc::feed_end(s_);
+    clock(2 * kSec);
+    json c = apply(id, {{"type", "delivered"}});
+    EXPECT_EQ(c["status"], "in_progress");
+    EXPECT_EQ(c["started_at"], at(2 * kSec));
+    EXPECT_EQ(c["user_turn_count"], 0);
+    json f = lc::feed(s_, seq);
+    ASSERT_EQ(f.size(), 1u) << f.dump();
+    expect_change(f[0], id, "triggered", "in_progress", "delivered", "delivered", 2 * kSec);
+}
+
+TEST_F(LifecycleTest, MessageFromTriggeredEmailOpensTheConversation) {
+    std::string id = make("email");
+    uint64_t seq = lc::feed_end(s_);
+    clock(30 * kSec);
+    json c = apply(id, {{"type", "message"}, {"role", "user"}, {"text", "Re: your offer"}});
+    EXPECT_EQ(c["status"], "in_progress");
+    EXPECT_EQ(c["started_at"], at(30 * kSec));
+    EXPECT_EQ(c["user_turn_count"], 1);
+    EXPECT_EQ(c["updated_at"], at(30 * kSec));
+    json msgs = c["conversation"]["messages"];
+    ASSERT_FALSE(msgs.empty()) << c.dump();
+    EXPECT_EQ(msgs.back(), (json{{"role", "user"}, {"text", "Re: your offer"}, {"at", at(30 * kSec)}}));
+    json f = lc::feed(s_, seq);
+    ASSERT_EQ(f.size(), 2u) << f.dump();
+    expect_change(f[0], id, "triggered", "in_progress", "message", "message", 30 * kSec);
+    EXPECT_EQ(f[1]["type"], "message");
+    EXPECT_EQ(f[1]["seq"].get<uint64_t>(), f[0]["seq"].get<uint64_t>() + 1);
+    EXPECT_EQ(f[1]["data"], (json{{"role", "user"}, {"text", "Re: your offer"}}));
+}
+
+// ---- in_progress on every channel --------------------------------------------------------
+
+class LifecycleInProgressTest : public LifecycleTest,
+                                public ::testing::WithParamInterface<std::string> {};
+
+INSTANTIATE_TEST_SUITE_P(Channels, LifecycleInProgressTest,
+                         ::testing::Values("telephone", "webrtc", "email", "text"));
+
+TEST_P(LifecycleInProgressTest, MessagesKeepTheStatusAndCountOnlyUserTurns) {
+    int64_t started = 0;
+    std::string id = open_in_progress(GetParam(), &started);
+    json before = conv(id);
+    size_t base = before["conversation"]["messages"].size();
+    uint64_t seq = lc::feed_end(s_);
+    struct M {
+        const char *role, *text;
+        int turns;
+    };
+    const M ms[] = {{"user", "I need help", 1}, {"agent", "Sure", 1}, {"human", "Taking over", 1},
+                    {"user", "Thanks", 2}};
+    int64_t t = started;
+    for (const M &m : ms) {
+        t += 5 * kSec;
+        clock(t);
+        json c = apply(id, {{"type", "message"}, {"role", m.role}, {"text", m.text}});
+        EXPECT_EQ(c["status"], "in_progress");
+        EXPECT_EQ(c["user_turn_count"], m.turns) << m.role;
+        EXPECT_EQ(c["updated_at"], at(t));
+        EXPECT_EQ(c["started_at"], at(started));
+        EXPECT_TRUE(c["end_reason"].is_null());
+        ASSERT_EQ(c["conversation"]["messages"].size(), base + (&m - ms) + 1);
+        EXPECT_EQ(c["conversation"]["messages"].back(),
+                  (json{{"role", m.role}, {"text", m.text}, {"at", at(t)}}));
+    }
+    json f = lc::feed(s_, seq);
+    ASSERT_EQ(f.size(), 4u) << "one message event each, no status_changed: " << f.dump();
+    for (size_t i = 0; i < 4; ++i) {
+        EXPECT_EQ(f[i]["type"], "message");
+        EXPECT_EQ(f[i]["conversation_id"], id);
+        EXPECT_EQ(f[i]["data"], (json{{"role", ms[i].role}, {"text", ms[i].text}}));
+        EXPECT_EQ(f[i]["at"], at(started + 5 * kSec * static_cast<int64_t>(i + 1)));
+    }
+}
+
+TEST_P(LifecycleInProgressTest, EndWithoutReasonCompletesWithEnded) {
+    int64_t started = 0;
+    std::string id = open_in_progress(GetParam(), &started);
+    apply(id, {{"type", "message"}, {"role", "user"}, {"text", "bye"}});
+    uint64_t seq = lc::feed_end(s_);
+    clock(started + 95 * kSec);
+    json c = apply(id, {{"type", "end"}});
+    EXPECT_EQ(c, conv(id));
+    EXPECT_EQ(c["status"], "completed");
+    EXPECT_EQ(c["end_reason"], "ended");
+    EXPECT_EQ(c["ended_at"], at(started + 95 * kSec));
+    EXPECT_EQ(c["started_at"], at(started));
+    EXPECT_EQ(c["duration"], 95);
+    EXPECT_EQ(c["user_turn_count"], 1);
+    EXPECT_TRUE(c["expires_at"].is_null());
+    json f = lc::feed(s_, seq);
+    ASSERT_EQ(f.size(), 1u) << f.dump();
+    expect_change(f[0], id, "in_progress", "completed", "ended", "end", started + 95 * kSec);
+    // duration is frozen once ended
+    clock(started + 500 * kSec);
+    EXPECT_EQ(conv(id)["duration"], 95);
+}
+
+TEST_P(LifecycleInProgressTest, EndWithReasonUsesIt) {
+    int64_t started = 0;
+    std::string id = open_in_progress(GetParam(), &started);
+    uint64_t seq = lc::feed_end(s_);
+    clock(started + 3 * kSec);
+    json c = apply(id, {{"type", "end"}, {"reason", "user_hung_up"}});
+    EXPECT_EQ(c["status"], "completed");
+    EXPECT_EQ(c["end_reason"], "user_hung_up");
+    EXPECT_EQ(c["ended_at"], at(started + 3 * kSec));
+    EXPECT_EQ(c["duration"], 3);
+    json f = lc::feed(s_, seq);
+    ASSERT_EQ(f.size(), 1u);
+    expect_change(f[0], id, "in_progress", "completed", "user_hung_up", "end", started + 3 * kSec);
+}
+
+TEST_P(LifecycleInProgressTest, FailEndsWithTheReason) {
+    int64_t started = 0;
+    std::string id = open_in_progress(GetParam(), &started);
+    uint64_t seq = lc::feed_end(s_);
+    clock(started + 14 * kSec);
+    json c = apply(id, {{"type", "fail"}, {"reason", "media_error"}});
+    EXPECT_EQ(c["status"], "failed");
+    EXPECT_EQ(c["end_reason"], "media_error");
+    EXPECT_EQ(c["ended_at"], at(started + 14 * kSec));
+    EXPECT_EQ(c["duration"], 14);
+    EXPECT_TRUE(c["expires_at"].is_null());
+    json f = lc::feed(s_, seq);
+    ASSERT_EQ(f.size(), 1u);
+    expect_change(f[0], id, "in_progress", "failed", "media_error", "fail", started + 14 * kSec);
+}
+
+TEST_P(LifecycleInProgressTest, TransferEndsAsTransferred) {
+    int64_t started = 0;
+    std::string id = open_in_progress(GetParam(), &started);
+    uint64_t seq = lc::feed_end(s_);
+    clock(started + 61 * kSec);
+    json c = apply(id, {{"type", "transfer"}, {"to", "+14155550100"}});
+    EXPECT_EQ(c["status"], "transferred");
+    EXPECT_EQ(c["end_reason"], "transferred");
+    EXPECT_EQ(c["ended_at"], at(started + 61 * kSec));
+    EXPECT_EQ(c["duration"], 61);
+    EXPECT_TRUE(c["expires_at"].is_null());
+    json f = lc::feed(s_, seq);
+    ASSERT_EQ(f.size(), 1u);
+    expect_change(f[0], id, "in_progress", "transferred", "transferred", "transfer", started + 61 * kSec);
+}
+
+// ---- closing before the conversation started ---------------------------------------------
+
+struct EarlyClose {
+    std::string name;
+    std::string channel, direction;
+    std::vector<std::string> via;  // events that lead to `from`
+    std::string from;
+    json event;
+    std::string status, end_reason;
+};
+
+std::vector<EarlyClose> early_closes() {
+    std::vector<EarlyClose> v;
+    struct Origin {
+        std::string tag, channel, direction;
+        std::vector<std::string> via;
+        std::string from;
+    };
+    const Origin tel_triggered{"TelephoneTriggered", "telephone", "outbound", {}, "triggered"};
+    const Origin tel_ringing{"TelephoneRinging", "telephone", "outbound", {"ringing"}, "ringing"};
+    const Origin tel_inbound{"TelephoneInboundRinging", "telephone", "inbound", {}, "ringing"};
+    const Origin email_triggered{"EmailTriggered", "email", "outbound", {}, "triggered"};
+    const Origin webrtc_token{"WebrtcTokenCreated", "webrtc", "outbound", {}, "token_created"};
+    auto add = [&v](const Origin &o, const std::string &what, const json &ev, const std::string &st,
+                    const std::string &reason) {
+        v.push_back({what + "From" + o.tag, o.channel, o.direction, o.via, o.from, ev, st, reason});
+    };
+    for (const Origin &o : {tel_triggered, tel_ringing, tel_inbound, email_triggered, webrtc_token})
+        add(o, "Cancel", {{"type", "cancel"}}, "cancelled", "cancelled");
+    for (const Origin &o : {tel_triggered, tel_ringing, tel_inbound, email_triggered}) {
+        add(o, "NoAnswer", {{"type", "no_answer"}}, "unanswered", "no_answer");
+        add(o, "Busy", {{"type", "busy"}}, "unanswered", "busy");
+    }
+    for (const Origin &o : {tel_triggered, tel_ringing, tel_inbound, email_triggered, webrtc_token})
+        add(o, "Fail", {{"type", "fail"}, {"reason", "sip_503"}}, "failed", "sip_503");
+    for (const Origin &o : {tel_ringing, tel_inbound})
+        add(o, "Transfer", {{"type", "transfer"}, {"to", "+14155550100"}}, "transferred", "transferred");
+    return v;
+}
+
+class LifecycleEarlyCloseTest : public LifecycleTest,
+                                public ::testing::WithParamInterface<EarlyClose> {};
+
+INSTANTIATE_TEST_SUITE_P(Rows, LifecycleEarlyCloseTest, ::testing::ValuesIn(early_closes()),
+                         [](const ::testing::TestParamInfo<EarlyClose> &i) { return i.param.name; });
+
+TEST_P(LifecycleEarlyCloseTest, ClosesWithItsEndReason) {
+    const EarlyClose &p = GetParam();
+    std::string id = make(p.channel, p.direction);
+    int64_t t = 0;
+    for (const std::string &ev : p.via) {
+        t += 2 * kSec;
+        clock(t);
+        apply(id, {{"type", ev}});
+    }
+    ASSERT_EQ(status(id), p.from);
+    uint64_t seq = lc::feed_end(s_);
+    t += 9 * kSec;
+    clock(t);
+    json c = apply(id, p.event);
+    EXPECT_EQ(c, conv(id));
+    EXPECT_EQ(c["status"], p.status);
+    EXPECT_EQ(c["end_reason"], p.end_reason);
+    EXPECT_EQ(c["ended_at"], at(t));
+    EXPECT_EQ(c["updated_at"], at(t));
+    EXPECT_TRUE(c["started_at"].is_null()) << "never started";
+    EXPECT_TRUE(c["duration"].is_null()) << "never started";
+    EXPECT_TRUE(c["expires_at"].is_null()) << "terminal: no pending deadline";
+    json f = lc::feed(s_, seq);
+    ASSERT_EQ(f.size(), 1u) << f.dump();
+    expect_change(f[0], id, p.from, p.status, p.end_reason, p.event["type"].get<std::string>(), t);
+    // no timer is left for it
+    int64_t deadline = 0;
+    EXPECT_EQ(convo_next_deadline(engine_->get(), &deadline), CONVO_ENOTFOUND);
+}
+
+// ---- annotate: every status, terminal included -------------------------------------------
+
+struct AnnotateCase {
+    const char *status;
+    const char *channel, *direction;
+    std::vector<json> via;
+};
+
+std::vector<AnnotateCase> annotate_cases() {
+    json msg{{"type", "message"}, {"role", "user"}, {"text", "hi"}};
+    return {
+        {"triggered", "telephone", "outbound", {}},
+        {"ringing", "telephone", "inbound", {}},
+        {"token_created", "webrtc", "outbound", {}},
+        {"in_progress", "text", "outbound", {msg}},
+        {"completed", "text", "outbound", {msg, {{"type", "end"}}}},
+        {"cancelled", "webrtc", "outbound", {{{"type", "cancel"}}}},
+        {"unanswered", "telephone", "outbound", {{{"type", "no_answer"}}}},
+        {"failed", "email", "outbound", {{{"type", "fail"}, {"reason", "bounced"}}}},
+        {"transferred", "telephone", "outbound",
+         {{{"type", "answered"}}, {{"type", "transfer"}, {"to", "+14155550100"}}}},
+    };
+}
+
+class LifecycleAnnotateTest : public LifecycleTest,
+                              public ::testing::WithParamInterface<AnnotateCase> {};
+
+INSTANTIATE_TEST_SUITE_P(Statuses, LifecycleAnnotateTest, ::testing::ValuesIn(annotate_cases()),
+                         [](const ::testing::TestParamInfo<AnnotateCase> &i) { return std::string(i.param.status); });
+
+TEST_P(LifecycleAnnotateTest, AnnotatesWithoutChangingTheStatus) {
+    const AnnotateCase &p = GetParam();
+    std::string id = make(p.channel, p.direction);
+    int64_t t = 0;
+    for (const json &ev : p.via) {
+        t += 2 * kSec;
+        clock(t);
+        apply(id, ev);
+    }
+    json before = conv(id);
+    ASSERT_EQ(before["status"], p.status);
+    uint64_t seq = lc::feed_end(s_);
+    t += 5 * kSec;
+    clock(t);
+    json ann{{"type", "annotate"},
+             {"summary", "Customer asked about pricing"},
+             {"topic", "pricing"},
+             {"actions_needed", {"send quote"}},
+             {"tags", {"sales", "vip"}},
+             {"recording_details", {{"url", "https://rec.example/1"}, {"seconds", 12}}}};
+    json c = apply(id, ann);
+    EXPECT_EQ(c, conv(id));
+    EXPECT_EQ(c["status"], p.status);
+    EXPECT_EQ(c["end_reason"], before["end_reason"]);
+    EXPECT_EQ(c["ended_at"], before["ended_at"]);
+    EXPECT_EQ(c["started_at"], before["started_at"]);
+    EXPECT_EQ(c["user_turn_count"], before["user_turn_count"]);
+    EXPECT_EQ(c["conversation"], before["conversation"]);
+    EXPECT_EQ(c["summary"], "Customer asked about pricing");
+    EXPECT_EQ(c["topic"], "pricing");
+    EXPECT_EQ(c["actions_needed"], json({"send quote"}));
+    EXPECT_EQ(c["tags"], json({"sales", "vip"}));
+    EXPECT_EQ(c["recording_details"], ann["recording_details"]);
+    EXPECT_EQ(c["updated_at"], at(t));
+    json f = lc::feed(s_, seq);
+    ASSERT_EQ(f.size(), 1u) << "only an annotated event: " << f.dump();
+    EXPECT_EQ(f[0]["type"], "annotated");
+    EXPECT_EQ(f[0]["conversation_id"], id);
+    EXPECT_TRUE(f[0]["from"].is_null());
+    EXPECT_TRUE(f[0]["to"].is_null());
+    EXPECT_TRUE(f[0]["reason"].is_null());
+    EXPECT_EQ(f[0]["at"], at(t));
+    for (const char *k : {"summary", "topic", "actions_needed", "tags", "recording_details"})
+        EXPECT_EQ(f[0]["data"][k], ann[k]) << k;
+}
+
+TEST_F(LifecycleTest, AnnotateOneFieldLeavesTheOthers) {
+    std::string id = make("text");
+    json c = apply(id, {{"type", "annotate"}, {"topic", "billing"}});
+    EXPECT_EQ(c["topic"], "billing");
+    EXPECT_TRUE(c["summary"].is_null());
+    EXPECT_EQ(c["tags"], json::array());
+    EXPECT_EQ(c["actions_needed"], json::array());
+    EXPECT_TRUE(c["recording_details"].is_null());
+    EXPECT_EQ(c["status"], "in_progress");
+}
+
+// ---- terminal statuses absorb (spelled-out example from the issue) ------------------------
+
+TEST_F(LifecycleTest, CompletedAbsorbsAnsweredWithTheIssuesMessage) {
+    std::string id = make("telephone");
+    apply(id, {{"type", "answered"}});
+    apply(id, {{"type", "end"}});
+    clock(30 * kSec);
+    json before = conv(id);
+    uint64_t seq = lc::feed_end(s_);
+    Call c = dispatch(s_, id, {{"type", "answered"}});
+    EXPECT_EQ(c.code, CONVO_ECONFLICT);
+    EXPECT_NE(c.error.find("event 'answered' is not allowed in status 'completed'"), std::string::npos)
+        << c.error;
+    EXPECT_EQ(conv(id), before);
+    EXPECT_EQ(lc::feed_end(s_), seq);
+}
+
+// ---- the matrix, driven from convo_describe() --------------------------------------------
+
+struct Cell {
+    lc::Route route;
+    std::string event;
+    std::string to;              // allowed cells: the status reached
+    bool channel_only = false;   // forbidden here but allowed from this status on another channel
+    std::string broken;          // set when describe() could not be read: the test fails
+};
+
+std::string cell_name(const ::testing::TestParamInfo<Cell> &i) {
+    if (!i.param.broken.empty()) return "describe_unavailable";
+    return i.param.route.channel + "_" + i.param.route.status + "_" + i.param.event;
+}
+
+// Reads the table from a throwaway engine. Throws on failure.
+lc::Table table_from_engine() {
+    Engine e;
+    if (e.open_code() != CONVO_OK) throw std::runtime_error("convo_engine_open: " + e.open_error());
+    Call d = lc::describe(e.get());
+    if (!d.ok()) throw std::runtime_error("convo_describe: " + d.error);
+    return lc::parse_table(d.body);
+}
+
+std::vector<Cell> cells(bool allowed) {
+    std::vector<Cell> out;
+    try {
+        lc::Table t = table_from_engine();
+        for (const auto &kv : lc::routes(t)) {
+            const lc::Route &r = kv.second;
+            for (const std::string &ev : t.events) {
+                auto to = t.target(ev, r.status, r.channel);
+                if (allowed && to) out.push_back(Cell{r, ev, *to, false, ""});
+                if (!allowed && !to) out.push_back(Cell{r, ev, "", t.status_allows(ev, r.status), ""});
+            }
+        }
+        if (out.empty()) out.push_back(Cell{{}, "", "", false, "describe() gave no cells"});
+    } catch (const std::exception &e) {
+        out.push_back(Cell{{}, "", "", false, e.what()});
+    }
+    return out;
+}
+
+class LifecycleForbiddenTest : public ApiTest, public ::testing::WithParamInterface<Cell> {};
+class LifecycleAllowedTest : public ApiTest, public ::testing::WithParamInterface<Cell> {};
+
+INSTANTIATE_TEST_SUITE_P(Describe, LifecycleForbiddenTest, ::testing::ValuesIn(cells(false)), cell_name);
+INSTANTIATE_TEST_SUITE_P(Describe, LifecycleAllowedTest, ::testing::ValuesIn(cells(true)), cell_name);
+
+TEST_P(LifecycleForbiddenTest, IsAConflictThatChangesNothing) {
+    const Cell &p = GetParam();
+    ASSERT_TRUE(p.broken.empty()) << p.broken;
+    SCOPED_TRACE(lc::route_text(p.route));
+    std::string id;
+    ASSERT_TRUE(lc::drive(*engine_, s_, p.route, &id));
+    engine_->advance(kSec);
+    json before = conv(id);
+    json feed_before = lc::feed(s_);
+    int64_t deadline_before = 0;
+    convo_code nd_before = convo_next_deadline(engine_->get(), &deadline_before);
+
+    Call c = dispatch(s_, id, lc::event_body(p.event));
+    EXPECT_EQ(c.code, CONVO_ECONFLICT) << c.error;
+    EXPECT_TRUE(c.body.is_null());
+    std::string want = "event '" + p.event + "' is not allowed in status '" + p.route.status + "'";
+    EXPECT_NE(c.error.find(want), std::string::npos) << "error: " << c.error;
+    if (p.channel_only) {
+        EXPECT_NE(c.error.find("channel '" + p.route.channel + "'"), std::string::npos)
+            << "error: " << c.error;
+    }
+
+    EXPECT_EQ(conv(id), before);
+    EXPECT_EQ(lc::feed(s_), feed_before);
+    int64_t deadline_after = 0;
+    EXPECT_EQ(convo_next_deadline(engine_->get(), &deadline_after), nd_before);
+    EXPECT_EQ(deadline_after, deadline_before);
+}
+
+TEST_P(LifecycleAllowedTest, IsAcceptedAndReachesItsStatus) {
+    const Cell &p = GetParam();
+    ASSERT_TRUE(p.broken.empty()) << p.broken;
+    SCOPED_TRACE(lc::route_text(p.route));
+    std::string id;
+    ASSERT_TRUE(lc::drive(*engine_, s_, p.route, &id));
+    engine_->advance(kSec);
+    uint64_t seq = lc::feed_end(s_);
+    Call c = dispatch(s_, id, lc::event_body(p.event));
+    ASSERT_EQ(c.code, CONVO_OK) << c.error;
+    EXPECT_EQ(c.body["status"], p.to);
+    EXPECT_EQ(c.body, conv(id));
+    json f = lc::feed(s_, seq);
+    ASSERT_FALSE(f.empty());
+    if (p.to != p.route.status) {
+        EXPECT_EQ(f[0]["type"], "status_changed");
+        EXPECT_EQ(f[0]["from"], p.route.status);
+        EXPECT_EQ(f[0]["to"], p.to);
+    }
+}
+
+// Every status of the table is reached by some route, so the matrix covers all of them.
+TEST(LifecycleMatrix, CoversEveryStatusAndEvent) {
+    lc::Table t;
+    ASSERT_NO_THROW(t = table_from_engine());
+    std::set<std::string> reached;
+    for (const auto &kv : lc::routes(t)) reached.insert(kv.first.second);
+    EXPECT_EQ(reached, std::set<std::string>(t.statuses.begin(), t.statuses.end()));
+    EXPECT_EQ(t.statuses.size(), 9u);
+    EXPECT_EQ(t.events.size(), 12u);
+}
+
+}  // namespace
+}  // namespace convo_test
