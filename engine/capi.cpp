@@ -89,6 +89,11 @@ convo_code with_json_out(char **out_json, Fn &&fn) noexcept {
 
 convo::Engine *engine_of(convo_session *s) { return s->session.engine; }
 
+// Results are NULL after any failure, including a NULL handle found before the call runs.
+void clear(char **out_json) {
+    if (out_json != nullptr) *out_json = nullptr;
+}
+
 }  // namespace
 
 extern "C" {
@@ -165,6 +170,7 @@ convo_code convo_session_open(convo_engine *engine, const char *organization_id,
 void convo_session_close(convo_session *session) { delete session; }
 
 convo_code convo_agent_put(convo_session *s, const char *agent_json, char **out_json) {
+    clear(out_json);
     if (s == nullptr) return misuse("session");
     if (agent_json == nullptr) return misuse("agent_json");
     return with_json_out(out_json, [&](std::string *out) {
@@ -173,6 +179,7 @@ convo_code convo_agent_put(convo_session *s, const char *agent_json, char **out_
 }
 
 convo_code convo_agent_get(convo_session *s, const char *agent_id, char **out_json) {
+    clear(out_json);
     if (s == nullptr) return misuse("session");
     if (agent_id == nullptr) return misuse("agent_id");
     return with_json_out(out_json, [&](std::string *out) {
@@ -182,17 +189,24 @@ convo_code convo_agent_get(convo_session *s, const char *agent_id, char **out_js
 
 convo_code convo_create(convo_session *s, const char *request_json, char **out_json,
                         int *out_http_status) {
-    if (s == nullptr) return misuse("session");
-    if (request_json == nullptr) return misuse("request_json");
+    clear(out_json);
     int http = 0;
-    convo_code code = with_json_out(out_json, [&](std::string *out) {
-        return engine_of(s)->create(s->session, request_json, out, &http);
-    });
+    convo_code code = CONVO_OK;
+    if (s == nullptr) {
+        code = misuse("session");
+    } else if (request_json == nullptr) {
+        code = misuse("request_json");
+    } else {
+        code = with_json_out(out_json, [&](std::string *out) {
+            return engine_of(s)->create(s->session, request_json, out, &http);
+        });
+    }
     if (out_http_status != nullptr) *out_http_status = code == CONVO_OK ? http : convo_http_status(code);
     return code;
 }
 
 convo_code convo_get(convo_session *s, const char *conversation_id, char **out_json) {
+    clear(out_json);
     if (s == nullptr) return misuse("session");
     if (conversation_id == nullptr) return misuse("conversation_id");
     return with_json_out(out_json, [&](std::string *out) {
@@ -201,6 +215,7 @@ convo_code convo_get(convo_session *s, const char *conversation_id, char **out_j
 }
 
 convo_code convo_list(convo_session *s, const char *query_json, char **out_json) {
+    clear(out_json);
     if (s == nullptr) return misuse("session");
     return with_json_out(out_json, [&](std::string *out) {
         return engine_of(s)->list(s->session, query_json, out);
@@ -209,6 +224,7 @@ convo_code convo_list(convo_session *s, const char *query_json, char **out_json)
 
 convo_code convo_dispatch(convo_session *s, const char *conversation_id, const char *event_json,
                           char **out_json) {
+    clear(out_json);
     if (s == nullptr) return misuse("session");
     if (conversation_id == nullptr) return misuse("conversation_id");
     if (event_json == nullptr) return misuse("event_json");
@@ -218,6 +234,7 @@ convo_code convo_dispatch(convo_session *s, const char *conversation_id, const c
 }
 
 convo_code convo_events(convo_session *s, uint64_t after_seq, unsigned limit, char **out_json) {
+    clear(out_json);
     if (s == nullptr) return misuse("session");
     return with_json_out(out_json, [&](std::string *out) {
         return engine_of(s)->events(s->session, after_seq, limit, out);
@@ -274,6 +291,7 @@ convo_code convo_clock_set(convo_engine *e, int64_t unix_ms) {
 }
 
 convo_code convo_describe(convo_engine *e, char **out_json) {
+    clear(out_json);
     if (e == nullptr) return misuse("engine");
     return with_json_out(out_json, [&](std::string *out) {
         *out = e->engine->describe();

@@ -130,12 +130,10 @@ Outcome apply(const Conversation &c, const Event &e, const Policy &policy, TimeM
             const Transition &t = table.transitions[i];
             status_allows = status_allows || (t.event == e.type && t.from.has(c.status));
         }
-        std::string what = "event '" + std::string(event_name(e.type)) + "' is not allowed ";
-        if (status_allows) {
-            return Outcome::conflict(what + "for channel '" + std::string(channel_name(c.channel)) +
-                                     "'");
-        }
-        return Outcome::conflict(what + "in status '" + std::string(status_name(c.status)) + "'");
+        std::string what = "event '" + std::string(event_name(e.type)) + "' is not allowed in status '" +
+                           std::string(status_name(c.status)) + "'";
+        if (status_allows) what += " for channel '" + std::string(channel_name(c.channel)) + "'";
+        return Outcome::conflict(what);
     }
 
     TimeMs at = event_time(c, e, now);
