@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "sqlite_queries.h"
 #include "store.h"
 
 namespace convo {
@@ -588,14 +589,11 @@ private:
                   " FROM conversations WHERE id = ? AND organization_id = ?");
         owner_ = p("SELECT organization_id, create_response, create_http_status FROM conversations WHERE id = ?");
         transcript_ = p("SELECT role, text, at FROM messages WHERE rid = ? ORDER BY n");
-        count_open_ = p("SELECT count(*) FROM conversations WHERE organization_id = ? AND status IN "
-                        "('token_created','triggered','ringing','in_progress')");
+        count_open_ = p(sql::kCountOpen);
         event_seen_ = p("SELECT 1 FROM event_ids WHERE rid = ? AND event_id = ?");
-        read_events_ = p("SELECT seq, conversation_id, type, from_status, to_status, reason, at, data "
-                         "FROM events WHERE organization_id = ? AND seq > ? ORDER BY seq LIMIT ?");
-        due_ = p("SELECT organization_id, id FROM conversations WHERE next_deadline <= ? "
-                 "ORDER BY next_deadline, rid LIMIT ?");
-        next_deadline_ = p("SELECT min(next_deadline) FROM conversations WHERE next_deadline IS NOT NULL");
+        read_events_ = p(sql::kReadEvents);
+        due_ = p(sql::kDue);
+        next_deadline_ = p(sql::kNextDeadline);
         agent_ = p("SELECT doc FROM agents WHERE organization_id = ? AND id = ?");
         agent_by_number_ = p("SELECT doc FROM agents WHERE organization_id = ? AND phone_number = ? "
                              "ORDER BY id LIMIT 1");

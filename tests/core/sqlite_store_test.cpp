@@ -1,0 +1,72 @@
+// The store from the inside: the hot queries run on indexes, a second engine on the same file
+// is refused, and a reopened store continues the feed's sequence.
+#include <gtest/gtest.h>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <cstdio>
+#include <string>
+
+#include "engine.h"
+#include "sqlite_queries.h"
+
+namespace convo {
+namespace {
+
+std::string temp_db(const char *name) {
+    std::string path = ::testing::TempDir() + "convo_store_" + name + ".db";
+    for (const char *suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+    return path;
+}
+
+std::string plan(SQLite::Database &db, const std::string &query) {
+    SQLite::Statement st(db, "EXPLAIN QUERY PLAN " + query);
+    std::string out;
+    while (st.executeStep()) out += st.getColumn(3).getString() + "\n";
+    return out;
+}
+
+TEST(SqliteStore, HotQueriesUseIndexes) {
+    std::string path = temp_db("plans");
+    {
+        std::unique_ptr<Engine> e;
+        ASSERT_TRUE(Engine::open(("{\"path\":\"" + path + "\"}").c_str(), &e).is_ok());
+    }
+    SQLite::Database db(path, SQLite::OPEN_READONLY);
+    std::string due = plan(db, sql::kDue);
+    EXPECT_NE(due.find("USING INDEX conversations_due"), std::string::npos) << due;
+    EXPECT_EQ(due.find("SCAN conversations\n"), std::string::npos) << due;
+    EXPECT_EQ(due.find("TEMP B-TREE"), std::string::npos) << due;
+    std::string next = plan(db, sql::kNextDeadline);
+    EXPECT_NE(next.find("conversations_due"), std::string::npos) << next;
+    std::string events = plan(db, sql::kReadEvents);
+    EXPECT_NE(events.find("USING INDEX events_org"), std::string::npos) << events;
+    std::string open = plan(db, sql::kCountOpen);
+    EXPECT_NE(open.find("conversations_org_status"), std::string::npos) << open;
+}
+
+TEST(SqliteStore, SecondEngineOnTheSameFileIsAConflict) {
+    std::string path = temp_db("conflict");
+    std::string options = "{\"path\":\"" + path + "\"}";
+    std::unique_ptr<Engine> first, second;
+    ASSERT_TRUE(Engine::open(options.c_str(), &first).is_ok());
+    Outcome o = Engine::open(options.c_str(), &second);
+    EXPECT_EQ(o.code(), CONVO_ECONFLICT) << o.message();
+    EXPECT_NE(o.message().find("in use"), std::string::npos) << o.message();
+    first.reset();
+    EXPECT_TRUE(Engine::open(options.c_str(), &second).is_ok());
+}
+
+TEST(SqliteStore, SchemaVersionIsRecorded) {
+    std::string path = temp_db("version");
+    {
+        std::unique_ptr<Engine> e;
+        ASSERT_TRUE(Engine::open(("{\"path\":\"" + path + "\"}").c_str(), &e).is_ok());
+    }
+    SQLite::Database db(path, SQLite::OPEN_READONLY);
+    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 1);
+    EXPECT_EQ(db.execAndGet("PRAGMA journal_mode").getString(), "wal");
+}
+
+}  // namespace
+}  // namespace convo

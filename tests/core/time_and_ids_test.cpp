@@ -1,0 +1,82 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "ids.h"
+#include "time_format.h"
+
+namespace convo {
+namespace {
+
+TEST(TimeFormat, FormatsUtcWithMilliseconds) {
+    EXPECT_EQ(format_time(0), "1970-01-01T00:00:00.000Z");
+    EXPECT_EQ(format_time(1767225600123), "2026-01-01T00:00:00.123Z");
+}
+
+TEST(TimeFormat, ParsesRfc3339Forms) {
+    EXPECT_EQ(parse_time("2026-01-01T00:00:00Z"), 1767225600000);
+    EXPECT_EQ(parse_time("2026-01-01T00:00:00.5Z"), 1767225600500);
+    EXPECT_EQ(parse_time("2026-01-01T00:00:00.123456Z"), 1767225600123);
+    EXPECT_EQ(parse_time("2026-01-01T01:00:00+01:00"), 1767225600000);
+    EXPECT_EQ(parse_time("2025-12-31T19:00:00-05:00"), 1767225600000);
+    EXPECT_EQ(parse_time("2026-01-01t00:00:00z"), 1767225600000);
+    for (TimeMs t : {TimeMs(0), TimeMs(1767225600123), TimeMs(4102444800999)}) {
+        EXPECT_EQ(parse_time(format_time(t)), t);
+    }
+}
+
+TEST(TimeFormat, RejectsWhatIsNotRfc3339) {
+    for (const char *bad : {"", "2026-01-01", "2026-01-01 00:00:00Z", "2026-01-01T00:00:00",
+                            "2026-13-01T00:00:00Z", "2026-01-01T25:00:00Z", "yesterday",
+                            "2026-01-01T00:00:00Zjunk", "2026-1-01T00:00:00Z"}) {
+        EXPECT_FALSE(parse_time(bad).has_value()) << bad;
+    }
+}
+
+TEST(Ids, UuidV7IsWellFormedAndTimeOrdered) {
+    IdSource ids;
+    std::string a = ids.uuid_v7(1767225600000);
+    std::string b = ids.uuid_v7(1767225600001);
+    EXPECT_TRUE(is_uuid(a));
+    EXPECT_EQ(a[14], '7');
+    EXPECT_TRUE(a[19] == '8' || a[19] == '9' || a[19] == 'a' || a[19] == 'b') << a;
+    EXPECT_LT(a, b);
+    // 1767225600000 ms = 0x019b76da4c00: the first 48 bits, as 8-4 hex digits.
+    EXPECT_EQ(a.substr(0, 13), "019b76da-4c00");
+}
+
+TEST(Ids, JoinTokensAreLongUrlSafeAndDistinct) {
+    std::set<std::string> seen;
+    for (int i = 0; i < 200; ++i) {
+        std::string t = IdSource::join_token();
+        EXPECT_EQ(t.size(), 43u);  // 258 bits of base64url
+        EXPECT_EQ(t.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+                  std::string::npos);
+        seen.insert(t);
+    }
+    EXPECT_EQ(seen.size(), 200u);
+}
+
+TEST(Ids, Checks) {
+    EXPECT_TRUE(is_uuid("3c90c3cc-0d44-4b50-8888-8dd25736052a"));
+    EXPECT_TRUE(is_uuid("3C90C3CC-0D44-4B50-8888-8DD25736052A"));
+    EXPECT_FALSE(is_uuid("3c90c3cc0d444b5088888dd25736052a"));
+    EXPECT_FALSE(is_uuid("3c90c3cc-0d44-4b50-8888-8dd25736052g"));
+    EXPECT_TRUE(is_e164("+14155551234"));
+    EXPECT_FALSE(is_e164("14155551234"));
+    EXPECT_FALSE(is_e164("+04155551234"));
+    EXPECT_FALSE(is_e164("+1415555123456789"));
+    EXPECT_FALSE(is_e164("+1 415 555 1234"));
+    EXPECT_TRUE(is_email("customer@example.com"));
+    EXPECT_FALSE(is_email("customer@example"));
+    EXPECT_FALSE(is_email("customer example.com"));
+    EXPECT_FALSE(is_email("a@b@example.com"));
+    EXPECT_FALSE(is_email("@example.com"));
+    EXPECT_TRUE(is_simple_id("org_a:1.x-y"));
+    EXPECT_FALSE(is_simple_id(""));
+    EXPECT_FALSE(is_simple_id("org a"));
+    EXPECT_FALSE(is_simple_id(std::string(129, 'a')));
+}
+
+}  // namespace
+}  // namespace convo
