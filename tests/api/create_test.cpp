@@ -474,6 +474,51 @@ TEST_F(CreateSpec, EveryConversationFieldIsPresentWithItsType) {
     EXPECT_TRUE(cv["recording_details"].is_null());
 }
 
+TEST_F(CreateSpec, EveryChannelHasEveryFieldWithItsType) {
+    const char *times[] = {"created_at", "updated_at", "started_at", "ended_at", "expires_at"};
+    const char *nullable_strings[] = {"agent_number", "web_widget_id", "end_reason",
+                                      "to_address",   "from_address",  "subject",
+                                      "topic",        "transferred_to", "summary",
+                                      "initial_context"};
+    for (const char *ch : {"text", "email", "webrtc", "telephone"}) {
+        for (const char *dir : {"outbound", "inbound"}) {
+            json cv = conv(make(ch, dir));
+            SCOPED_TRACE(std::string(ch) + " " + dir);
+            EXPECT_EQ(cv["channel"], ch);
+            EXPECT_EQ(cv["direction"], dir);
+            EXPECT_EQ(cv["organization_id"], "org_a");
+            EXPECT_EQ(cv["agent_id"], "agent_abc");
+            EXPECT_EQ(cv["agent_version_id"], version_id(abc_, 1));
+            EXPECT_EQ(cv["agent"], (json{{"id", "agent_abc"}, {"name", "Support"}}));
+            EXPECT_TRUE(cv["user_id"].is_string());
+            EXPECT_TRUE(cv["status"].is_string());
+            EXPECT_TRUE(cv["duration"].is_null() || cv["duration"].is_number_integer());
+            EXPECT_EQ(cv["user_turn_count"], 0);
+            EXPECT_TRUE(cv["idle_timeout_minutes"].is_null());
+            EXPECT_EQ(cv["max_open_minutes"], 1440);
+            EXPECT_EQ(cv["tags"], json::array());
+            EXPECT_EQ(cv["actions_needed"], json::array());
+            EXPECT_TRUE(cv["custom_metadata"].is_null());
+            EXPECT_TRUE(cv["recording_details"].is_null());
+            ASSERT_TRUE(cv["conversation"].is_object());
+            EXPECT_TRUE(cv["conversation"]["messages"].is_array());
+            for (const char *k : times) {
+                ASSERT_TRUE(cv.contains(k)) << k;
+                if (cv[k].is_null()) continue;
+                ASSERT_TRUE(cv[k].is_string()) << k;
+                EXPECT_TRUE(std::regex_match(cv[k].get<std::string>(), kTimeRe)) << k;
+            }
+            EXPECT_EQ(cv["created_at"], kStart);
+            EXPECT_TRUE(cv["ended_at"].is_null());
+            EXPECT_TRUE(cv["expires_at"].is_string());
+            for (const char *k : nullable_strings) {
+                ASSERT_TRUE(cv.contains(k)) << k;
+                EXPECT_TRUE(cv[k].is_null() || cv[k].is_string()) << k << "=" << cv[k];
+            }
+        }
+    }
+}
+
 TEST_F(CreateSpec, GeneratedIdsAreUuidV7AndDistinct) {
     std::set<std::string> ids;
     for (int i = 0; i < 5; ++i) {

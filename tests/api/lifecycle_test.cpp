@@ -301,6 +301,8 @@ struct EarlyClose {
     std::string status, end_reason;
 };
 
+void PrintTo(const EarlyClose &c, std::ostream *os) { *os << c.name; }
+
 std::vector<EarlyClose> early_closes() {
     std::vector<EarlyClose> v;
     struct Origin {
@@ -373,6 +375,8 @@ struct AnnotateCase {
     const char *channel, *direction;
     std::vector<json> via;
 };
+
+void PrintTo(const AnnotateCase &c, std::ostream *os) { *os << c.status; }
 
 std::vector<AnnotateCase> annotate_cases() {
     json msg{{"type", "message"}, {"role", "user"}, {"text", "hi"}};
@@ -479,6 +483,10 @@ struct Cell {
     bool channel_only = false;   // forbidden here but allowed from this status on another channel
     std::string broken;          // set when describe() could not be read: the test fails
 };
+
+void PrintTo(const Cell &c, std::ostream *os) {
+    *os << (c.broken.empty() ? lc::route_text(c.route) + " + " + c.event : c.broken);
+}
 
 std::string cell_name(const ::testing::TestParamInfo<Cell> &i) {
     if (!i.param.broken.empty()) return "describe_unavailable";

@@ -55,6 +55,8 @@ struct TimerCase {
     std::optional<int64_t> started;  // offset of started_at, if it started
 };
 
+void PrintTo(const TimerCase &c, std::ostream *os) { *os << c.name; }
+
 std::vector<TimerCase> timer_cases() {
     const json none = json::object();
     const json slow{{"ring_timeout_seconds", 3600}, {"dial_timeout_seconds", 3600}, {"token_ttl_seconds", 3600}};
@@ -109,12 +111,14 @@ std::vector<TimerCase> timer_cases() {
 
 class TimersCaseTest : public ApiTest, public ::testing::WithParamInterface<TimerCase> {
 protected:
-    json options() const override { return GetParam().options; }
+    json options() const override {
+        return GetParam().options.is_null() ? json::object() : GetParam().options;
+    }
 
     // Creates the conversation and applies the steps; leaves the clock at the last step.
     std::string setup() {
         const TimerCase &p = GetParam();
-        std::string id = make(p.channel, p.direction, p.extra);
+        std::string id = make(p.channel, p.direction, p.extra.is_null() ? json::object() : p.extra);
         for (const auto &st : p.steps) {
             engine_->set_clock(kStartMs + st.first);
             Call c = dispatch(s_, id, st.second);

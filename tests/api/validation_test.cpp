@@ -220,6 +220,7 @@ std::vector<CreateCase> create_cases() {
          {}},
         {"to_address_with_space", with(email, {{"to_address", "cus tomer@example.com"}}),
          "to_address", {}},
+        {"to_address_invalid_on_text", with(text, {{"to_address", "customer"}}), "to_address", {}},
         {"from_address_invalid", with(email, {{"from_address", "nope"}}), "from_address", {}},
         {"from_address_not_string", with(email, {{"from_address", 5}}), "from_address", {}},
         {"subject_not_string", with(email, {{"subject", 5}}), "subject", {}},
@@ -327,11 +328,16 @@ TEST_F(ValidationSpecCreateAccepts, BoundaryValuesAreValid) {
 
 class ValidationSpecPrecondition : public ApiTest {
 protected:
-    void expect_precondition(const json &request) {
+    // `fields`: the error names one of them (the request's own spelling).
+    void expect_precondition(const json &request, std::vector<std::string> fields) {
         Snapshot before = snapshot(s_);
         Raw r = create_checked(s_, request.dump());
         EXPECT_EQ(r.code, CONVO_EPRECONDITION) << r.error << "\nrequest: " << request.dump();
         EXPECT_FALSE(r.error.empty());
+        bool named = false;
+        for (const std::string &f : fields) named = named || NamesField(r.error, f);
+        EXPECT_TRUE(named) << "error \"" << r.error << "\" names none of "
+                           << ::testing::PrintToString(fields) << "\nrequest: " << request.dump();
         EXPECT_TRUE(r.out_null);
         expect_unchanged(before, s_);
     }
@@ -347,15 +353,15 @@ protected:
 
 TEST_F(ValidationSpecPrecondition, UnknownAgentId) {
     for (const char *ch : {"text", "email", "webrtc", "telephone"})
-        expect_precondition(with(request_for(ch), {{"agent_id", "agent_nope"}}));
+        expect_precondition(with(request_for(ch), {{"agent_id", "agent_nope"}}), {"agent_id"});
 }
 
 TEST_F(ValidationSpecPrecondition, UnpublishedVersion) {
-    expect_precondition(with(request_for("text"), {{"version", 2}}));
+    expect_precondition(with(request_for("text"), {{"version", 2}}), {"version"});
 }
 
 TEST_F(ValidationSpecPrecondition, UnknownVersionNumber) {
-    expect_precondition(with(request_for("text"), {{"version", 9}}));
+    expect_precondition(with(request_for("text"), {{"version", 9}}), {"version"});
 }
 
 TEST_F(ValidationSpecPrecondition, AgentWithoutAPublishedVersion) {
@@ -363,30 +369,38 @@ TEST_F(ValidationSpecPrecondition, AgentWithoutAPublishedVersion) {
                {"name", "Draft"},
                {"versions", json::array({json{{"version", 1}, {"published", false}}})}};
     ASSERT_TRUE(agent_put(s_, draft).ok());
-    expect_precondition(with(request_for("text"), {{"agent_id", "agent_draft"}}));
+    expect_precondition(with(request_for("text"), {{"agent_id", "agent_draft"}}),
+                        {"agent_id", "version"});
     expect_precondition(
-        with(request_for("text"), {{"agent_id", "agent_draft"}, {"version", "latest"}}));
+        with(request_for("text"), {{"agent_id", "agent_draft"}, {"version", "latest"}}),
+        {"agent_id", "version"});
     json empty{{"id", "agent_empty"}, {"name", "Empty"}, {"versions", json::array()}};
     ASSERT_TRUE(agent_put(s_, empty).ok());
-    expect_precondition(with(request_for("text"), {{"agent_id", "agent_empty"}}));
+    expect_precondition(with(request_for("text"), {{"agent_id", "agent_empty"}}),
+                        {"agent_id", "version"});
 }
 
 TEST_F(ValidationSpecPrecondition, UnknownAgentVersionId) {
     expect_precondition(without(with(request_for("text"), {{"agent_version_id", kSomeUuid}}),
-                                {"agent_id"}));
+                                {"agent_id"}),
+                        {"agent_version_id"});
 }
 
 TEST_F(ValidationSpecPrecondition, UnpublishedAgentVersionId) {
     std::string v2 = version_id(2);
     ASSERT_FALSE(v2.empty());
+    // The request has no "version" field: the error names agent_version_id.
     expect_precondition(
-        without(with(request_for("webrtc"), {{"agent_version_id", v2}}), {"agent_id"}));
+        without(with(request_for("webrtc"), {{"agent_version_id", v2}}), {"agent_id"}),
+        {"agent_version_id"});
 }
 
 TEST_F(ValidationSpecPrecondition, UnknownAgentNumber) {
     for (const char *dir : {"outbound", "inbound"})
-        expect_precondition(without(
-            with(request_for("telephone", dir), {{"agent_number", "+18885559999"}}), {"agent_id"}));
+        expect_precondition(
+            without(with(request_for("telephone", dir), {{"agent_number", "+18885559999"}}),
+                    {"agent_id"}),
+            {"agent_number"});
 }
 
 // ---------------------------------------------------------------------------------------
