@@ -168,8 +168,10 @@ Outcome Engine::resolve_agent(const Session &s, const CreateRequest &r, std::opt
         }
     }
     if (!v->published) {
-        return Outcome::precondition("version: version " + std::to_string(v->version) + " of agent '" +
-                                     (*agent)->id + "' is not published");
+        // Name the field the request chose the version with.
+        const char *field = r.agent_version_id ? "agent_version_id" : r.version ? "version" : "agent_id";
+        return Outcome::precondition(std::string(field) + ": version " + std::to_string(v->version) +
+                                     " of agent '" + (*agent)->id + "' is not published");
     }
     *version = *v;
     return Outcome::ok();

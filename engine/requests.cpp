@@ -349,9 +349,9 @@ Outcome parse_create(std::string_view text, CreateRequest *out) {
         }
     }
     if (config) {
+        // AnyReach declares agent_config with additionalProperties: true (prompt, voice, ...):
+        // the fields convo uses are checked, the rest belong to the host's agent runtime.
         Fields cf(*config, "agent_config.");
-        CONVO_TRY(cf.only({"name", "version", "published", "greeting", "speaks_first",
-                           "default_subject", "capabilities"}));
         CONVO_TRY(cf.string("name", &r.agent_config_name));
         std::optional<int> ignored_version;
         CONVO_TRY(cf.int32("version", &ignored_version));

@@ -408,6 +408,21 @@ TEST_F(CreateSpec, AgentConfigInlineIsUsed) {
     EXPECT_EQ(c.body["conversation"]["conversation"]["messages"][0]["text"], "Inline hi");
 }
 
+TEST_F(CreateSpec, AgentConfigAllowsExtraPropertiesButChecksKnownOnes) {
+    // AnyReach: agent_config has additionalProperties: true.
+    json r{{"channel", "text"},
+           {"user_id", "user_42"},
+           {"agent_config", {{"greeting", "Hi"}, {"prompt", "Be brief."}, {"voice", {{"id", "v1"}}}}}};
+    Call c = must_create(r);
+    ASSERT_TRUE(c.ok()) << c.error;
+    EXPECT_EQ(c.body["starting_message"], "Hi");
+
+    r["agent_config"]["speaks_first"] = "yes";
+    Call bad = create(s_, r);
+    EXPECT_EQ(bad.code, CONVO_EINVALID);
+    EXPECT_NE(bad.error.find("agent_config.speaks_first"), std::string::npos) << bad.error;
+}
+
 TEST_F(CreateSpec, AgentConfigSpeaksFirstDefaultsToTrue) {
     json r{{"channel", "text"}, {"user_id", "user_42"}, {"agent_config", {{"greeting", "Default hi"}}}};
     Call c = must_create(r);
