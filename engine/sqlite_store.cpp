@@ -495,30 +495,35 @@ private:
         return Outcome::ok();
     }
 
-    void write(Change &ch, uint64_t &seq) {
-        Conversation &c = ch.conversation;
+    // The eight columns a change can move, bound from `first` on (insert and update share them).
+    static void bind_mutable(SQLite::Statement &st, int first, const Conversation &c) {
         std::optional<int64_t> next;
         if (auto t = c.next_timer()) next = t->first;
+        st.bind(first, std::string(status_name(c.status)));
+        st.bind(first + 1, static_cast<int64_t>(c.updated_at));
+        bind_opt(st, first + 2, c.started_at);
+        bind_opt(st, first + 3, c.ended_at);
+        bind_opt(st, first + 4, c.end_reason);
+        st.bind(first + 5, static_cast<int64_t>(c.user_turn_count));
+        bind_opt(st, first + 6, next);
+        st.bind(first + 7, details_of(c));
+    }
+
+    void write(Change &ch, uint64_t &seq) {
+        Conversation &c = ch.conversation;
         if (ch.insert) {
             SQLite::Statement &st = reset(*insert_);
             st.bind(1, c.id);
             st.bind(2, c.organization_id);
             st.bind(3, std::string(channel_name(c.channel)));
             st.bind(4, std::string(direction_name(c.direction)));
-            st.bind(5, std::string(status_name(c.status)));
-            st.bind(6, c.user_id);
-            bind_opt(st, 7, c.agent_id);
-            bind_opt(st, 8, c.agent_version_id);
-            bind_opt(st, 9, c.agent_number);
-            bind_opt(st, 10, c.web_widget_id);
-            st.bind(11, static_cast<int64_t>(c.created_at));
-            st.bind(12, static_cast<int64_t>(c.updated_at));
-            bind_opt(st, 13, c.started_at);
-            bind_opt(st, 14, c.ended_at);
-            bind_opt(st, 15, c.end_reason);
-            st.bind(16, static_cast<int64_t>(c.user_turn_count));
-            bind_opt(st, 17, next);
-            st.bind(18, details_of(c));
+            st.bind(5, c.user_id);
+            bind_opt(st, 6, c.agent_id);
+            bind_opt(st, 7, c.agent_version_id);
+            bind_opt(st, 8, c.agent_number);
+            bind_opt(st, 9, c.web_widget_id);
+            st.bind(10, static_cast<int64_t>(c.created_at));
+            bind_mutable(st, 11, c);
             if (ch.response) {
                 st.bind(19, ch.response->body.dump());
                 st.bind(20, ch.response->http_status);
@@ -537,14 +542,7 @@ private:
             }
         } else {
             SQLite::Statement &st = reset(*update_);
-            st.bind(1, std::string(status_name(c.status)));
-            st.bind(2, static_cast<int64_t>(c.updated_at));
-            bind_opt(st, 3, c.started_at);
-            bind_opt(st, 4, c.ended_at);
-            bind_opt(st, 5, c.end_reason);
-            st.bind(6, static_cast<int64_t>(c.user_turn_count));
-            bind_opt(st, 7, next);
-            st.bind(8, details_of(c));
+            bind_mutable(st, 1, c);
             st.bind(9, static_cast<int64_t>(c.rowid));
             if (st.exec() != 1) throw SQLite::Exception("conversation row " + c.id + " is missing");
         }
@@ -604,10 +602,11 @@ private:
         put_agent_ = p("INSERT OR REPLACE INTO agents(organization_id, id, phone_number, doc) VALUES (?,?,?,?)");
         put_version_ = p("INSERT OR IGNORE INTO agent_versions(id, organization_id, agent_id, version) "
                          "VALUES (?,?,?,?)");
-        insert_ = p("INSERT INTO conversations(id, organization_id, channel, direction, status, user_id, "
-                    "agent_id, agent_version_id, agent_number, web_widget_id, created_at, updated_at, "
-                    "started_at, ended_at, end_reason, user_turn_count, next_deadline, details, "
-                    "create_response, create_http_status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        insert_ = p("INSERT INTO conversations(id, organization_id, channel, direction, user_id, "
+                    "agent_id, agent_version_id, agent_number, web_widget_id, created_at, "
+                    "status, updated_at, started_at, ended_at, end_reason, user_turn_count, "
+                    "next_deadline, details, create_response, create_http_status) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         update_ = p("UPDATE conversations SET status = ?, updated_at = ?, started_at = ?, ended_at = ?, "
                     "end_reason = ?, user_turn_count = ?, next_deadline = ?, details = ? WHERE rid = ?");
         insert_metadata_ = p("INSERT OR IGNORE INTO conversation_metadata(organization_id, key, value, rid) "

@@ -243,51 +243,46 @@ TEST_P(LifecycleInProgressTest, EndWithoutReasonCompletesWithEnded) {
     EXPECT_EQ(conv(id)["duration"], 95);
 }
 
-TEST_P(LifecycleInProgressTest, EndWithReasonUsesIt) {
-    int64_t started = 0;
-    std::string id = open_in_progress(GetParam(), &started);
-    uint64_t seq = lc::feed_end(s_);
-    clock(started + 3 * kSec);
-    json c = apply(id, {{"type", "end"}, {"reason", "user_hung_up"}});
-    EXPECT_EQ(c["status"], "completed");
-    EXPECT_EQ(c["end_reason"], "user_hung_up");
-    EXPECT_EQ(c["ended_at"], at(started + 3 * kSec));
-    EXPECT_EQ(c["duration"], 3);
-    json f = lc::feed(s_, seq);
-    ASSERT_EQ(f.size(), 1u);
-    expect_change(f[0], id, "in_progress", "completed", "user_hung_up", "end", started + 3 * kSec);
-}
+// An event that closes an in_progress conversation after `secs` seconds.
+struct Closing {
+    const char *name;
+    json event;
+    const char *status;
+    const char *end_reason;
+    int secs;
+};
+const Closing kClosing[] = {
+    {"end", {{"type", "end"}, {"reason", "user_hung_up"}}, "completed", "user_hung_up", 3},
+    {"fail", {{"type", "fail"}, {"reason", "media_error"}}, "failed", "media_error", 14},
+    {"transfer", {{"type", "transfer"}, {"to", "+14155550100"}}, "transferred", "transferred", 61},
+};
 
-TEST_P(LifecycleInProgressTest, FailEndsWithTheReason) {
+class LifecycleClosingTest : public LifecycleTest,
+                             public ::testing::WithParamInterface<std::tuple<std::string, int>> {};
+INSTANTIATE_TEST_SUITE_P(Channels, LifecycleClosingTest,
+                         ::testing::Combine(::testing::Values("telephone", "webrtc", "email", "text"),
+                                            ::testing::Range(0, int(std::size(kClosing)))),
+                         [](const auto &info) {
+                             return std::get<0>(info.param) + "_" + kClosing[std::get<1>(info.param)].name;
+                         });
+
+TEST_P(LifecycleClosingTest, EndsWithItsReason) {
+    const Closing &k = kClosing[std::get<1>(GetParam())];
     int64_t started = 0;
-    std::string id = open_in_progress(GetParam(), &started);
+    std::string id = open_in_progress(std::get<0>(GetParam()), &started);
     uint64_t seq = lc::feed_end(s_);
-    clock(started + 14 * kSec);
-    json c = apply(id, {{"type", "fail"}, {"reason", "media_error"}});
-    EXPECT_EQ(c["status"], "failed");
-    EXPECT_EQ(c["end_reason"], "media_error");
-    EXPECT_EQ(c["ended_at"], at(started + 14 * kSec));
-    EXPECT_EQ(c["duration"], 14);
+    clock(started + k.secs * kSec);
+    json c = apply(id, k.event);
+    EXPECT_EQ(c["status"], k.status);
+    EXPECT_EQ(c["end_reason"], k.end_reason);
+    EXPECT_EQ(c["ended_at"], at(started + k.secs * kSec));
+    EXPECT_EQ(c["duration"], k.secs);
     EXPECT_TRUE(c["expires_at"].is_null());
     json f = lc::feed(s_, seq);
     ASSERT_EQ(f.size(), 1u);
-    expect_change(f[0], id, "in_progress", "failed", "media_error", "fail", started + 14 * kSec);
-}
-
-TEST_P(LifecycleInProgressTest, TransferEndsAsTransferred) {
-    int64_t started = 0;
-    std::string id = open_in_progress(GetParam(), &started);
-    uint64_t seq = lc::feed_end(s_);
-    clock(started + 61 * kSec);
-    json c = apply(id, {{"type", "transfer"}, {"to", "+14155550100"}});
-    EXPECT_EQ(c["status"], "transferred");
-    EXPECT_EQ(c["end_reason"], "transferred");
-    EXPECT_EQ(c["ended_at"], at(started + 61 * kSec));
-    EXPECT_EQ(c["duration"], 61);
-    EXPECT_TRUE(c["expires_at"].is_null());
-    json f = lc::feed(s_, seq);
-    ASSERT_EQ(f.size(), 1u);
-    expect_change(f[0], id, "in_progress", "transferred", "transferred", "transfer", started + 61 * kSec);
+    expect_change(f[0], id, "in_progress", k.status, k.end_reason,
+                  k.event["type"].get<std::string>(), started + k.secs * kSec);
+    if (k.event["type"] == "transfer") EXPECT_EQ(c["transferred_to"], "+14155550100");
 }
 
 // ---- closing before the conversation started ---------------------------------------------

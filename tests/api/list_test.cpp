@@ -1,5 +1,6 @@
 // convo_list: every filter, combinations, limits, and cursor paging (issue section 8,
 // docs/c-api.md, convo.h).
+#include "assertions.h"
 #include "harness.h"
 
 #include <algorithm>
@@ -12,20 +13,6 @@
 using namespace convo_test;
 
 namespace {
-
-bool ident_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-::testing::AssertionResult NamesField(const std::string &error, const std::string &field) {
-    const std::string needle = field + ":";
-    for (size_t pos = error.find(needle); pos != std::string::npos;
-         pos = error.find(needle, pos + 1)) {
-        if (pos == 0 || !ident_char(error[pos - 1])) return ::testing::AssertionSuccess();
-    }
-    return ::testing::AssertionFailure()
-           << "error \"" << error << "\" does not name field \"" << field << "\"";
-}
 
 std::vector<std::string> ids_of(const json &items) {
     std::vector<std::string> v;
