@@ -1,6 +1,7 @@
 #include "engine.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -29,6 +30,14 @@ void absorb(Change &ch, Step &&step) {
 }
 
 std::string not_found(const std::string &id) { return "conversation '" + id + "' not found"; }
+
+// Conversation ids are stored in lower case; a UUID given in upper case names the same one.
+std::string normalize_id(std::string id) {
+    if (is_uuid(id)) {
+        for (char &c : id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return id;
+}
 
 }  // namespace
 
@@ -299,7 +308,7 @@ Outcome Engine::get(const Session &s, const std::string &id, std::string *out) {
     CONVO_TRY(need(s, CONVO_SCOPE_READ, "READ", "reading a conversation"));
     std::lock_guard<std::mutex> lk(mu_);
     std::optional<Conversation> c;
-    CONVO_TRY(store_->load(s.organization_id, id, &c));
+    CONVO_TRY(store_->load(s.organization_id, normalize_id(id), &c));
     if (!c) return Outcome::not_found(not_found(id));
     return render(s, *c, out);
 }
@@ -351,7 +360,7 @@ Outcome Engine::dispatch(const Session &s, const std::string &id, std::string_vi
     {
         std::lock_guard<std::mutex> lk(mu_);
         std::optional<Conversation> loaded;
-        CONVO_TRY(store_->load(s.organization_id, id, &loaded));
+        CONVO_TRY(store_->load(s.organization_id, normalize_id(id), &loaded));
         if (!loaded) return Outcome::not_found(not_found(id));
         if (e.event_id) {
             bool seen = false;

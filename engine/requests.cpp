@@ -245,6 +245,10 @@ Outcome parse_options(const char *text, Options *out) {
     if (o.start && clock.value_or("system") != "manual") {
         return Outcome::invalid("start: only allowed with clock \"manual\"");
     }
+    if (timer_thread.value_or(false) && clock.value_or("system") == "manual") {
+        return Outcome::invalid(
+            "timer_thread: only allowed with clock \"system\" (a manual clock fires on convo_tick)");
+    }
     o.path = path.value_or(o.path);
     o.manual_clock = clock.value_or("system") == "manual";
     o.synchronous_full = synchronous.value_or("full") == "full";

@@ -113,8 +113,8 @@ CONVO_API void convo_free(void *p);
  *   webrtc_url                 string, default "wss://localhost/rtc"
  *   max_open_per_organization  integer >= 1, default unlimited; beyond it create is
  *                              CONVO_EPRECONDITION "usage limit reached"
- *   timer_thread               bool, default false; with the system clock the engine fires
- *                              due timers itself on a background thread
+ *   timer_thread               bool, default false; the engine fires due timers itself on a
+ *                              background thread (system clock only: EINVALID with manual)
  *   log_level                  "trace" | "debug" | "info" | "warn" (default) | "error" |
  *                              "critical" | "off"
  * A database already open in another engine or process is CONVO_ECONFLICT.
@@ -175,7 +175,10 @@ CONVO_API convo_code convo_list(convo_session *s, const char *query_json, char *
 /* Applies one lifecycle event (WRITE): {"type":...,"event_id"?:...,"at"?:...,...}.
  * Writes the conversation as it stands afterwards to *out_json (the same shape as
  * convo_get). An event not allowed in the current status is CONVO_ECONFLICT and changes
- * nothing; a repeated event_id is CONVO_OK and changes nothing. */
+ * nothing; a repeated event_id is CONVO_OK and changes nothing. Deadlines of the
+ * conversation that passed before the event's time take effect first, at their own times,
+ * exactly as convo_tick would have fired them (so a message after an idle deadline finds
+ * the conversation completed: CONVO_ECONFLICT, with the timeout recorded). */
 CONVO_API convo_code convo_dispatch(convo_session *s, const char *conversation_id,
                                     const char *event_json, char **out_json);
 

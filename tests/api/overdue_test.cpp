@@ -1,0 +1,53 @@
+// Deadlines that passed before an event are applied before it, the way convo_tick would have
+// applied them; and small edges of identity and options that go with them.
+#include "harness.h"
+
+namespace convo_test {
+namespace {
+
+constexpr int64_t kMinute = 60 * 1000;
+
+TEST_F(ApiTest, MessageAfterAnUntickedIdleDeadlineFindsTheConversationClosed) {
+    std::string id = make("text", "outbound", {{"idle_timeout_minutes", 5}});
+    engine_->advance(6 * kMinute);  // no tick
+    Call c = dispatch(s_, id, {{"type", "message"}, {"role", "user"}, {"text", "still there?"}});
+    EXPECT_EQ(c.code, CONVO_ECONFLICT) << c.error;
+    EXPECT_NE(c.error.find("not allowed in status 'completed'"), std::string::npos) << c.error;
+    json now = conv(id);
+    EXPECT_EQ(now["status"], "completed");
+    EXPECT_EQ(now["end_reason"], "idle_timeout");
+    EXPECT_EQ(now["ended_at"], "2026-01-01T00:05:00.000Z");
+    EXPECT_EQ(now["conversation"]["messages"].size(), 1u);  // the greeting only
+    EXPECT_EQ(engine_->tick(), 0u);                         // nothing left to fire
+}
+
+TEST_F(ApiTest, EventDatedBeforeTheDeadlineStillCountsAsActivity) {
+    std::string id = make("text", "outbound", {{"idle_timeout_minutes", 5}});
+    engine_->advance(6 * kMinute);
+    // Delivered late, but it happened at minute 4: it re-arms idle to minute 9.
+    Call c = dispatch(s_, id, {{"type", "message"}, {"role", "user"}, {"text", "hi"},
+                               {"at", "2026-01-01T00:04:00.000Z"}});
+    ASSERT_TRUE(c.ok()) << c.error;
+    EXPECT_EQ(c.body["status"], "in_progress");
+    EXPECT_EQ(c.body["expires_at"], "2026-01-01T00:09:00.000Z");
+}
+
+TEST_F(ApiTest, UpperCaseUuidNamesTheSameConversation) {
+    std::string id = make("text");
+    std::string upper = id;
+    for (char &ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    Call g = get(s_, upper);
+    ASSERT_TRUE(g.ok()) << g.error;
+    EXPECT_EQ(g.body["id"], id);
+    EXPECT_TRUE(dispatch(s_, upper, {{"type", "end"}}).ok());
+    EXPECT_EQ(status(id), "completed");
+}
+
+TEST(Options, TimerThreadNeedsTheSystemClock) {
+    Engine e(json{{"clock", "manual"}, {"timer_thread", true}});
+    EXPECT_EQ(e.open_code(), CONVO_EINVALID);
+    EXPECT_NE(e.open_error().find("timer_thread"), std::string::npos) << e.open_error();
+}
+
+}  // namespace
+}  // namespace convo_test
