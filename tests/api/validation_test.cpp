@@ -87,6 +87,7 @@ struct RawCase {
     std::string name;
     std::string body;
 };
+void PrintTo(const RawCase &c, std::ostream *os) { *os << c.name; }  // names, not bytes, in listings
 
 class ValidationSpecCreateRaw : public ApiTest, public ::testing::WithParamInterface<RawCase> {};
 
@@ -123,6 +124,7 @@ struct CreateCase {
     std::string field;                  // named as "<field>: ..." ("" = not checked)
     std::vector<std::string> mentions;  // words the error must mention
 };
+void PrintTo(const CreateCase &c, std::ostream *os) { *os << c.name; }  // names, not bytes, in listings
 
 std::vector<CreateCase> create_cases() {
     const json text = request_for("text");
@@ -383,6 +385,7 @@ struct DispatchCase {
     std::string body;
     std::string field;  // "" = not checked
 };
+void PrintTo(const DispatchCase &c, std::ostream *os) { *os << c.name; }  // names, not bytes, in listings
 
 DispatchCase D(const std::string &name, const json &event, const std::string &field) {
     return {name, event.dump(), field};
@@ -520,6 +523,7 @@ struct OptionsCase {
     json options;
     std::string field;
 };
+void PrintTo(const OptionsCase &c, std::ostream *os) { *os << c.name; }  // names, not bytes, in listings
 
 std::vector<OptionsCase> options_cases() {
     std::vector<OptionsCase> v{
@@ -613,6 +617,7 @@ struct AgentCase {
     std::string field;                  // "" = not checked
     std::vector<std::string> mentions;  // words the error must mention
 };
+void PrintTo(const AgentCase &c, std::ostream *os) { *os << c.name; }  // names, not bytes, in listings
 
 AgentCase A(const std::string &name, const json &agent, const std::string &field,
             std::vector<std::string> mentions = {}) {
