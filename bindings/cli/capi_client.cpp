@@ -9,7 +9,7 @@ void check(convo_code code) {
 }
 
 std::string take(char *out_json) {
-    if (out_json == nullptr) return std::string();
+    if (out_json == nullptr) return {};
     std::string copy(out_json);
     convo_free(out_json);
     return copy;
@@ -19,7 +19,9 @@ Engine::Engine(const std::string &options_json) {
     check(convo_engine_open(options_json.c_str(), &engine_));
 }
 
-Engine::~Engine() { convo_engine_close(engine_); }
+Engine::~Engine() {
+    convo_engine_close(engine_);
+}
 
 std::string Engine::describe() const {
     char *out = nullptr;
@@ -41,7 +43,9 @@ int64_t Engine::now() const {
     return ms;
 }
 
-void Engine::set_clock(int64_t unix_ms) const { check(convo_clock_set(engine_, unix_ms)); }
+void Engine::set_clock(int64_t unix_ms) const {
+    check(convo_clock_set(engine_, unix_ms));
+}
 
 std::optional<int64_t> Engine::next_deadline() const {
     int64_t ms = 0;
@@ -55,7 +59,9 @@ Session::Session(const Engine &engine, const std::string &organization_id, unsig
     check(convo_session_open(engine.get(), organization_id.c_str(), scopes, &session_));
 }
 
-Session::~Session() { convo_session_close(session_); }
+Session::~Session() {
+    convo_session_close(session_);
+}
 
 // Runs one call that yields *out_json, freeing the result on every path.
 template <typename Call>
@@ -68,11 +74,13 @@ static std::string json_result(Call call) {
 }
 
 std::string Session::agent_put(const std::string &agent_json) const {
-    return json_result([&](char **out) { return convo_agent_put(session_, agent_json.c_str(), out); });
+    return json_result(
+        [&](char **out) { return convo_agent_put(session_, agent_json.c_str(), out); });
 }
 
 std::string Session::agent_get(const std::string &agent_id) const {
-    return json_result([&](char **out) { return convo_agent_get(session_, agent_id.c_str(), out); });
+    return json_result(
+        [&](char **out) { return convo_agent_get(session_, agent_id.c_str(), out); });
 }
 
 Session::Created Session::create(const std::string &request_json) const {
@@ -118,7 +126,9 @@ Subscription::Subscription(const Engine &engine, convo_event_fn fn, void *user_d
     check(convo_subscribe(engine_, fn, user_data, &id_));
 }
 
-Subscription::~Subscription() { convo_unsubscribe(engine_, id_); }
+Subscription::~Subscription() {
+    convo_unsubscribe(engine_, id_);
+}
 
 std::string file_engine_options(const std::string &path) {
     return nlohmann::json{{"path", path}, {"clock", "system"}}.dump();

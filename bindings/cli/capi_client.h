@@ -14,8 +14,7 @@ namespace convo_cli {
 // A failed C API call: its code and convo_last_error() taken right after it.
 class Failure : public std::runtime_error {
 public:
-    Failure(convo_code code, const std::string &detail)
-        : std::runtime_error(detail), code_(code) {}
+    Failure(convo_code code, const std::string &detail) : std::runtime_error(detail), code_(code) {}
     convo_code code() const { return code_; }
 
 private:
@@ -54,8 +53,7 @@ private:
 // One organization's view with every scope.
 class Session {
 public:
-    Session(const Engine &engine, const std::string &organization_id,
-            unsigned scopes = kAllScopes);
+    Session(const Engine &engine, const std::string &organization_id, unsigned scopes = kAllScopes);
     ~Session();
     Session(const Session &) = delete;
     Session &operator=(const Session &) = delete;

@@ -1,9 +1,8 @@
 // create, get, list, event, tick, agent put|get: one C API call each on the --db file.
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "capi_client.h"
@@ -13,15 +12,16 @@
 
 namespace convo_cli {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;  // keeps the engine's field order
 
 namespace {
 
-void print_json(const std::string &text) { std::cout << json::parse(text).dump(2) << '\n'; }
+void print_json(const std::string &text) {
+    std::cout << json::parse(text).dump(2) << '\n';
+}
 
 // Pretty JSON, or with --table the human view of it.
-void print_result(const std::string &text, bool table,
-                  void (*view)(const json &, std::ostream &)) {
+void print_result(const std::string &text, bool table, void (*view)(const json &, std::ostream &)) {
     if (table) {
         view(json::parse(text), std::cout);
     } else {
@@ -43,9 +43,8 @@ void add_create(CLI::App &app, const GlobalOptions &global) {
     cmd->add_option("request", *request, "Request JSON, - for stdin (default), @FILE for a file");
     cmd->callback([&global, request] {
         const std::string body = read_input(*request);
-        with_session(global, [&](const Engine &, const Session &s) {
-            print_json(s.create(body).json);
-        });
+        with_session(global,
+                     [&](const Engine &, const Session &s) { print_json(s.create(body).json); });
     });
 }
 
@@ -121,14 +120,16 @@ void add_agent(CLI::App &app, const GlobalOptions &global) {
     put->add_option("agent", *body, "Agent JSON, - for stdin, @FILE for a file")->required();
     put->callback([&global, body] {
         const std::string text = read_input(*body);
-        with_session(global, [&](const Engine &, const Session &s) { print_json(s.agent_put(text)); });
+        with_session(global,
+                     [&](const Engine &, const Session &s) { print_json(s.agent_put(text)); });
     });
 
     auto id = std::make_shared<std::string>();
     CLI::App *get = agent->add_subcommand("get", "Show an agent");
     get->add_option("id", *id, "Agent id")->required();
     get->callback([&global, id] {
-        with_session(global, [&](const Engine &, const Session &s) { print_json(s.agent_get(*id)); });
+        with_session(global,
+                     [&](const Engine &, const Session &s) { print_json(s.agent_get(*id)); });
     });
 }
 

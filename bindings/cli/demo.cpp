@@ -4,12 +4,11 @@
 // moves the manual clock to each step, lets convo_tick fire whatever fell due on the way,
 // applies the step, and finally lets every remaining timer run out.
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -210,7 +209,8 @@ void run_demo(const std::string &path, const std::string &organization, const Ar
             if (feed.seen() == events_before) {
                 ++run.retries_ignored;
             } else {
-                problems.add(CONVO_EINTERNAL, ids[i] + " " + step.body + ": a repeated event_id appended an event");
+                problems.add(CONVO_EINTERNAL,
+                             ids[i] + " " + step.body + ": a repeated event_id appended an event");
             }
         }
     }
@@ -255,7 +255,7 @@ void add_demo_command(CLI::App &app, const GlobalOptions &global) {
         std::string path = args->db;
         if (path.empty()) {
             path = global.db_option != nullptr && global.db_option->count() > 0 ? global.db
-                                                                                  : kDefaultDatabase;
+                                                                                : kDefaultDatabase;
         }
         run_demo(path, global.org, *args);
     });

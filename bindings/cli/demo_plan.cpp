@@ -1,8 +1,7 @@
 #include "demo_plan.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 
@@ -18,6 +17,7 @@ namespace {
 constexpr const char *kSupport = "demo_support";
 constexpr const char *kSales = "demo_sales";
 constexpr const char *kSupportNumber = "+18885550100";
+constexpr int64_t kMinute = 60;  // Script pauses are in seconds
 
 // What the customers are calling about: a topic, what they say, what the agent answers.
 struct Topic {
@@ -81,16 +81,15 @@ json agent_sales() {
     return {{"id", kSales},
             {"name", "Sales"},
             {"phone_number", "+18885550200"},
-            {"versions",
-             json::array({{{"version", 1},
-                           {"published", true},
-                           {"greeting", "Hello from Sales!"},
-                           {"speaks_first", false},
-                           {"default_subject", "Following up on your enquiry"}},
-                          {{"version", 2},
-                           {"published", false},
-                           {"greeting", "Draft: new spring offer"},
-                           {"speaks_first", true}}})}};
+            {"versions", json::array({{{"version", 1},
+                                       {"published", true},
+                                       {"greeting", "Hello from Sales!"},
+                                       {"speaks_first", false},
+                                       {"default_subject", "Following up on your enquiry"}},
+                                      {{"version", 2},
+                                       {"published", false},
+                                       {"greeting", "Draft: new spring offer"},
+                                       {"speaks_first", true}}})}};
 }
 
 // One conversation's steps, written in its own time order.
@@ -98,7 +97,10 @@ class Script {
 public:
     Script(DemoPlan &plan, DemoRandom &random, std::size_t conversation, int64_t created_ms,
            const Topic &topic)
-        : plan_(plan), random_(random), conversation_(conversation), now_(created_ms),
+        : plan_(plan),
+          random_(random),
+          conversation_(conversation),
+          now_(created_ms),
           topic_(topic) {}
 
     DemoRandom &random() { return random_; }
@@ -158,134 +160,215 @@ std::string phone_number(DemoRandom &r) {
     return "+1415555" + std::to_string(1000 + r.between(0, 8999));
 }
 
+json event(const char *type) {
+    return {{"type", type}};
+}
+json event(const char *type, const char *key, const char *value) {
+    return {{"type", type}, {key, value}};
+}
+
 // How an answered call ends, and what the agent writes down afterwards.
 void finish_call(Script &s) {
-    DemoRandom &r = s.random();
-    switch (r.weighted({60, 12, 10, 8, 5, 5})) {
-        case 0: s.after(2, 20, {{"type", "end"}}); break;
-        case 1: s.after(2, 20, {{"type", "end"}, {"reason", "user_hangup"}}); break;
-        case 2: s.after(2, 20, {{"type", "end"}, {"reason", "resolved"}}); break;
-        case 3: s.after(2, 20, {{"type", "transfer"}, {"to", "+18885550999"}}); break;
-        case 4: s.after(2, 20, {{"type", "fail"}, {"reason", "call_dropped"}}); break;
-        default: s.after(2, 20, {{"type", "end"}, {"reason", "agent_hangup"}}); break;
-    }
+    static const std::vector<Weighted<json>> endings = {
+        {60, event("end")},
+        {12, event("end", "reason", "user_hangup")},
+        {10, event("end", "reason", "resolved")},
+        {8, event("transfer", "to", "+18885550999")},
+        {5, event("fail", "reason", "call_dropped")},
+        {5, event("end", "reason", "agent_hangup")},
+    };
+    s.after(2, 20, s.random().choose(endings));
     s.maybe_annotate(0.4, 30, 300);
 }
 
 void answered_call(Script &s, int64_t lo_seconds, int64_t hi_seconds) {
-    s.after(lo_seconds, hi_seconds, {{"type", "answered"}});
+    s.after(lo_seconds, hi_seconds, event("answered"));
     s.talk(static_cast<int>(s.random().between(2, 12)), "agent", 3, 25);
     finish_call(s);
 }
 
-void outbound_call(Script &s, const json &base) {
+void outbound_call(Script &s, json request, std::size_t) {
+    enum class Dial { rings, answered, busy, cancelled, failed, silent };
+    enum class Ring { answered, no_answer, busy, transferred, timeout };
     DemoRandom &r = s.random();
-    json request = base;
-    request["agent_id"] = r.chance(0.7) ? kSupport : kSales;
+    request.update({{"channel", "telephone"},
+                    {"user_id", phone_number(r)},
+                    {"agent_id", r.chance(0.7) ? kSupport : kSales}});
     s.create(request);
-    switch (r.weighted({55, 20, 8, 5, 4, 3})) {
-        case 0:  // it rings at the customer's end
-            s.after(2, 8, {{"type", "ringing"}});
-            switch (r.weighted({70, 12, 6, 4, 8})) {
-                case 0: answered_call(s, 5, 40); break;
-                case 1: s.after(25, 50, {{"type", "no_answer"}}); break;
-                case 2: s.after(1, 4, {{"type", "busy"}}); break;
-                case 3: s.after(5, 30, {{"type", "transfer"}, {"to", "+18885550999"}}); break;
-                default: break;  // nobody picks up, nobody reports it: the ring timer
+    switch (r.choose<Dial>({{55, Dial::rings},
+                            {20, Dial::answered},  // the ringing report got lost
+                            {8, Dial::busy},
+                            {5, Dial::cancelled},
+                            {4, Dial::failed},
+                            {3, Dial::silent}})) {
+        case Dial::rings:
+            s.after(2, 8, event("ringing"));
+            switch (r.choose<Ring>({{70, Ring::answered},
+                                    {12, Ring::no_answer},
+                                    {6, Ring::busy},
+                                    {4, Ring::transferred},
+                                    {8, Ring::timeout}})) {
+                case Ring::answered:
+                    answered_call(s, 5, 40);
+                    break;
+                case Ring::no_answer:
+                    s.after(25, 50, event("no_answer"));
+                    break;
+                case Ring::busy:
+                    s.after(1, 4, event("busy"));
+                    break;
+                case Ring::transferred:
+                    s.after(5, 30, event("transfer", "to", "+18885550999"));
+                    break;
+                case Ring::timeout:
+                    break;  // nobody picks up or reports it: the ring timer
             }
             break;
-        case 1: answered_call(s, 10, 30); break;  // the ringing report got lost
-        case 2: s.after(1, 5, {{"type", "busy"}}); break;
-        case 3: s.after(1, 10, {{"type", "cancel"}}); break;
-        case 4: s.after(1, 20, {{"type", "fail"}, {"reason", "carrier_error"}}); break;
-        default: break;  // the carrier never reports back: the dial timer
+        case Dial::answered:
+            answered_call(s, 10, 30);
+            break;
+        case Dial::busy:
+            s.after(1, 5, event("busy"));
+            break;
+        case Dial::cancelled:
+            s.after(1, 10, event("cancel"));
+            break;
+        case Dial::failed:
+            s.after(1, 20, event("fail", "reason", "carrier_error"));
+            break;
+        case Dial::silent:
+            break;  // the carrier never reports back: the dial timer
     }
 }
 
-void inbound_call(Script &s, json request) {
+void inbound_call(Script &s, json request, std::size_t) {
+    enum class Inbound { answered, hung_up, transferred, timeout };
     DemoRandom &r = s.random();
-    request["agent_number"] = kSupportNumber;  // the number the customer dialled
+    request.update({{"channel", "telephone"},
+                    {"direction", "inbound"},
+                    {"user_id", phone_number(r)},
+                    {"agent_number", kSupportNumber}});  // the number dialled, no agent_id
     s.create(request);
-    switch (r.weighted({80, 8, 5, 7})) {
-        case 0: answered_call(s, 2, 15); break;
-        case 1: s.after(5, 40, {{"type", "cancel"}}); break;  // the caller hung up
-        case 2: s.after(3, 20, {{"type", "transfer"}, {"to", "+18885550999"}}); break;
-        default: break;  // the ring timer
+    switch (r.choose<Inbound>({{80, Inbound::answered},
+                               {8, Inbound::hung_up},
+                               {5, Inbound::transferred},
+                               {7, Inbound::timeout}})) {
+        case Inbound::answered:
+            answered_call(s, 2, 15);
+            break;
+        case Inbound::hung_up:
+            s.after(5, 40, event("cancel"));
+            break;
+        case Inbound::transferred:
+            s.after(3, 20, event("transfer", "to", "+18885550999"));
+            break;
+        case Inbound::timeout:
+            break;  // the ring timer
     }
 }
 
-void web_call(Script &s, json request) {
+void web_call(Script &s, json request, std::size_t index) {
+    enum class Web { joined, never_joined, cancelled, ice_failed };
+    static const std::vector<Weighted<json>> endings = {
+        {85, event("end")},
+        {8, event("fail", "reason", "media_error")},
+        {7, event("transfer", "to", "human_queue")},
+    };
     DemoRandom &r = s.random();
-    request["agent_id"] = kSupport;
-    request["web_widget_id"] = r.chance(0.6) ? "widget_home" : "widget_pricing";
+    request.update({{"channel", "webrtc"},
+                    {"user_id", "visitor_" + std::to_string(index)},
+                    {"agent_id", kSupport},
+                    {"web_widget_id", r.chance(0.6) ? "widget_home" : "widget_pricing"}});
     s.create(request);
-    switch (r.weighted({70, 18, 7, 5})) {
-        case 0:
-            s.after(5, 180, {{"type", "joined"}});
+    switch (r.choose<Web>(
+        {{70, Web::joined}, {18, Web::never_joined}, {7, Web::cancelled}, {5, Web::ice_failed}})) {
+        case Web::joined:
+            s.after(5, 180, event("joined"));
             s.talk(static_cast<int>(r.between(2, 14)), "agent", 3, 30);
-            switch (r.weighted({85, 8, 7})) {
-                case 0: s.after(2, 30, {{"type", "end"}}); break;
-                case 1: s.after(2, 30, {{"type", "fail"}, {"reason", "media_error"}}); break;
-                default: s.after(2, 30, {{"type", "transfer"}, {"to", "human_queue"}}); break;
-            }
+            s.after(2, 30, r.choose(endings));
             s.maybe_annotate(0.3, 30, 300);
             break;
-        case 1: break;  // the page was closed before joining: the join timer
-        case 2: s.after(10, 300, {{"type", "cancel"}}); break;
-        default: s.after(5, 60, {{"type", "fail"}, {"reason", "ice_failed"}}); break;
+        case Web::never_joined:
+            break;  // the page was closed first: the join timer
+        case Web::cancelled:
+            s.after(10, 300, event("cancel"));
+            break;
+        case Web::ice_failed:
+            s.after(5, 60, event("fail", "reason", "ice_failed"));
+            break;
     }
 }
 
 constexpr int kChatIdleMinutes = 10;
 
-void chat(Script &s, json request) {
+void chat(Script &s, json request, std::size_t index) {
+    static const std::vector<Weighted<json>> endings = {
+        {45, event("end")},
+        {45, json()},  // the visitor wandered off: the idle timer
+        {5, event("transfer", "to", "human_agent")},
+        {5, event("end", "reason", "resolved")},
+    };
     DemoRandom &r = s.random();
-    request["agent_id"] = r.chance(0.7) ? kSupport : kSales;
-    request["idle_timeout_minutes"] = kChatIdleMinutes;
+    request.update({{"channel", "text"},
+                    {"user_id", "visitor_" + std::to_string(index)},
+                    {"agent_id", r.chance(0.7) ? kSupport : kSales},
+                    {"idle_timeout_minutes", kChatIdleMinutes}});
     s.create(request);
     // Gaps stay well under the idle timeout: a chat goes idle only when it is meant to.
     s.talk(static_cast<int>(r.between(2, 14)), "user", 10, 240);
-    switch (r.weighted({45, 45, 5, 5})) {
-        case 0: s.after(10, 120, {{"type", "end"}}); break;
-        case 1: break;  // the visitor wandered off: the idle timer
-        case 2: s.after(10, 120, {{"type", "transfer"}, {"to", "human_agent"}}); break;
-        default: s.after(10, 120, {{"type", "end"}, {"reason", "resolved"}}); break;
-    }
-    s.maybe_annotate(0.3, 15 * 60, 20 * 60);
+    const json &ending = r.choose(endings);
+    if (!ending.is_null()) s.after(10, 120, ending);
+    s.maybe_annotate(0.3, 15 * kMinute, 20 * kMinute);
 }
 
 constexpr int kEmailIdleMinutes = 240;
 
 void email(Script &s, json request, std::size_t index) {
+    enum class Email { thread, unread, campaign, early_reply, bounced, recalled, undelivered };
     DemoRandom &r = s.random();
-    request["agent_id"] = r.chance(0.7) ? kSupport : kSales;
-    request["to_address"] = "customer" + std::to_string(index) + "@example.com";
-    request["from_address"] = "help@example.com";
-    request["idle_timeout_minutes"] = kEmailIdleMinutes;
+    request.update({{"channel", "email"},
+                    {"user_id", "customer_" + std::to_string(index)},
+                    {"agent_id", r.chance(0.7) ? kSupport : kSales},
+                    {"to_address", "customer" + std::to_string(index) + "@example.com"},
+                    {"from_address", "help@example.com"},
+                    {"idle_timeout_minutes", kEmailIdleMinutes}});
     if (r.chance(0.4)) request["subject"] = "About your " + s.topic().name + " question";
-    const std::size_t scenario = r.weighted({40, 20, 10, 15, 8, 4, 3});
-    if (scenario == 2) request["max_open_minutes"] = 120;  // a campaign that closes early
-    if (scenario == 6) request["max_open_minutes"] = 60;
+    const Email how = r.choose<Email>({{40, Email::thread},
+                                       {20, Email::unread},
+                                       {10, Email::campaign},
+                                       {15, Email::early_reply},
+                                       {8, Email::bounced},
+                                       {4, Email::recalled},
+                                       {3, Email::undelivered}});
+    if (how == Email::campaign) request["max_open_minutes"] = 120;  // closes before idle
+    if (how == Email::undelivered) request["max_open_minutes"] = 60;
     s.create(request);
-    switch (scenario) {
-        case 0:  // delivered, then a thread of replies; minutes apart, well under idle
-            s.after(1, 30, {{"type", "delivered"}});
+    switch (how) {
+        case Email::thread:  // replies minutes apart, well under the idle timeout
+            s.after(1, 30, event("delivered"));
             for (int i = 0, n = static_cast<int>(r.between(1, 4)); i < n; ++i) {
-                s.talk(1, "user", 5 * 60, 90 * 60);
-                s.talk(1, "agent", 60, 5 * 60);
+                s.talk(1, "user", 5 * kMinute, 90 * kMinute);
+                s.talk(1, "agent", kMinute, 5 * kMinute);
             }
-            if (r.chance(0.5)) s.after(60, 600, {{"type", "end"}, {"reason", "resolved"}});
+            if (r.chance(0.5)) s.after(60, 600, event("end", "reason", "resolved"));
             break;
-        case 1: s.after(1, 30, {{"type", "delivered"}}); break;  // no reply: the idle timer
-        case 2: s.after(1, 30, {{"type", "delivered"}}); break;  // the max-open timer
-        case 3:  // the customer replies before the delivery receipt comes in
-            s.talk(1, "user", 5 * 60, 60 * 60);
-            s.talk(1, "agent", 60, 5 * 60);
-            s.after(60, 600, {{"type", "end"}});
+        case Email::unread:    // no reply: the idle timer
+        case Email::campaign:  // no reply: the max-open timer, which comes first
+            s.after(1, 30, event("delivered"));
             break;
-        case 4: s.after(1, 20, {{"type", "fail"}, {"reason", "bounced"}}); break;
-        case 5: s.after(1, 10, {{"type", "cancel"}}); break;
-        default: break;  // never delivered: the max-open timer
+        case Email::early_reply:  // the reply beats the delivery receipt
+            s.talk(1, "user", 5 * kMinute, 60 * kMinute);
+            s.talk(1, "agent", kMinute, 5 * kMinute);
+            s.after(60, 600, event("end"));
+            break;
+        case Email::bounced:
+            s.after(1, 20, event("fail", "reason", "bounced"));
+            break;
+        case Email::recalled:
+            s.after(1, 10, event("cancel"));
+            break;
+        case Email::undelivered:
+            break;  // never delivered: the max-open timer
     }
     s.maybe_annotate(0.2, 60, 600);
 }
@@ -302,9 +385,14 @@ std::vector<int64_t> creation_times(DemoRandom &r, std::size_t n, int64_t day_st
     return times;
 }
 
+// One conversation from creation to its last planned step, on one channel.
+using Playbook = void (*)(Script &, json request, std::size_t index);
+
 }  // namespace
 
 DemoPlan plan_day(std::size_t conversations, uint64_t seed, int64_t day_start_ms) {
+    static const std::vector<Weighted<Playbook>> playbooks = {
+        {28, outbound_call}, {12, inbound_call}, {15, web_call}, {25, chat}, {20, email}};
     DemoRandom r(seed);
     DemoPlan plan;
     plan.conversations = conversations;
@@ -314,30 +402,7 @@ DemoPlan plan_day(std::size_t conversations, uint64_t seed, int64_t day_start_ms
         Script s(plan, r, i, times[i], r.pick(topics()));
         json request = {{"custom_metadata", {{"source", "convo demo"}, {"seed", seed}}},
                         {"initial_context", "Topic: " + s.topic().name}};
-        switch (r.weighted({28, 12, 15, 25, 20})) {
-            case 0:
-                request.update({{"channel", "telephone"}, {"user_id", phone_number(r)}});
-                outbound_call(s, request);
-                break;
-            case 1:
-                request.update({{"channel", "telephone"},
-                                {"direction", "inbound"},
-                                {"user_id", phone_number(r)}});
-                inbound_call(s, request);
-                break;
-            case 2:
-                request.update({{"channel", "webrtc"}, {"user_id", "visitor_" + std::to_string(i)}});
-                web_call(s, request);
-                break;
-            case 3:
-                request.update({{"channel", "text"}, {"user_id", "visitor_" + std::to_string(i)}});
-                chat(s, request);
-                break;
-            default:
-                request.update({{"channel", "email"}, {"user_id", "customer_" + std::to_string(i)}});
-                email(s, request, i);
-                break;
-        }
+        r.choose(playbooks)(s, request, i);
     }
     // Stable: a conversation's own steps keep their order when times tie.
     std::stable_sort(plan.steps.begin(), plan.steps.end(),

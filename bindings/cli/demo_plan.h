@@ -22,7 +22,7 @@ struct PlannedStep {
     std::size_t conversation = 0;  // index in creation order
     Kind kind = Kind::event;
     bool retry = false;  // a repeated delivery of the previous event (same event_id)
-    std::string body;  // the create request or the event, JSON
+    std::string body;    // the create request or the event, JSON
 };
 
 struct DemoPlan {

@@ -4,11 +4,16 @@
 #pragma once
 
 #include <cstdint>
-#include <initializer_list>
 #include <random>
 #include <vector>
 
 namespace convo_cli {
+
+template <typename T>
+struct Weighted {
+    double weight;
+    T value;
+};
 
 class DemoRandom {
 public:
@@ -22,17 +27,22 @@ public:
         return lo + static_cast<int64_t>(engine_() % static_cast<uint64_t>(hi - lo + 1));
     }
     // An index drawn with the given (not necessarily normalized) weights.
-    std::size_t weighted(std::initializer_list<double> weights) {
+    std::size_t weighted(const std::vector<double> &weights) {
         double total = 0;
         for (double w : weights) total += w;
         double roll = unit() * total;
-        std::size_t i = 0;
-        for (double w : weights) {
-            if (roll < w) return i;
-            roll -= w;
-            ++i;
+        for (std::size_t i = 0; i < weights.size(); ++i) {
+            if (roll < weights[i]) return i;
+            roll -= weights[i];
         }
         return weights.size() - 1;
+    }
+    // One of the values, drawn by their weights.
+    template <typename T>
+    const T &choose(const std::vector<Weighted<T>> &options) {
+        std::vector<double> weights;
+        for (const auto &o : options) weights.push_back(o.weight);
+        return options[weighted(weights)].value;
     }
     template <typename T>
     const T &pick(const std::vector<T> &items) {

@@ -19,7 +19,9 @@ std::string fixed(double value, int decimals) {
 }
 
 std::string percent(std::size_t part, std::size_t whole) {
-    return whole == 0 ? "-" : fixed(100.0 * static_cast<double>(part) / static_cast<double>(whole), 1) + "%";
+    return whole == 0
+               ? "-"
+               : fixed(100.0 * static_cast<double>(part) / static_cast<double>(whole), 1) + "%";
 }
 
 // Columns: the lifecycle's channels, then a total.
@@ -103,8 +105,8 @@ void print_durations(std::ostream &os, const LifecycleGraph &lifecycle,
             continue;
         }
         std::sort(seconds.begin(), seconds.end());
-        const double mean =
-            std::accumulate(seconds.begin(), seconds.end(), 0.0) / static_cast<double>(seconds.size());
+        const double mean = std::accumulate(seconds.begin(), seconds.end(), 0.0) /
+                            static_cast<double>(seconds.size());
         table.add_row({channel, std::to_string(seconds.size()), fixed(mean, 1),
                        fixed(median(seconds), 1), fixed(percentile(seconds, 0.95), 1)});
     }

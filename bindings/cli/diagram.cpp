@@ -1,10 +1,9 @@
 #include "diagram.h"
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "capi_client.h"
@@ -24,6 +23,10 @@ std::string join(const std::vector<std::string> &parts, const std::string &separ
 std::string quoted(const std::string &text) {
     std::string out = "\"";
     for (char c : text) {
+        if (c == '\n') {
+            out += "\\n";  // dot's own line break inside a label
+            continue;
+        }
         if (c == '"' || c == '\\') out += '\\';
         out += c;
     }
@@ -35,6 +38,7 @@ std::string quoted(const std::string &text) {
 std::string render_dot(const LifecycleGraph &graph) {
     std::ostringstream os;
     os << "digraph convo_lifecycle {\n"
+          "    fontname=Helvetica;\n"
           "    rankdir=LR;\n"
           "    node [shape=box, style=\"rounded,filled\", fillcolor=white, fontname=Helvetica];\n"
           "    edge [fontname=Helvetica, fontsize=10];\n";
@@ -46,17 +50,17 @@ std::string render_dot(const LifecycleGraph &graph) {
         has_start = has_start || !s.initial_for.empty();
     }
     if (has_start) {
-        os << "    start [shape=point, width=0.15];\n";
+        os << "    start [shape=point, width=0.15, style=filled, fillcolor=black];\n";
         for (const StatusNode &s : graph.statuses) {
             if (s.initial_for.empty()) continue;
-            os << "    start -> " << quoted(s.name) << " [label="
-               << quoted("create: " + join(s.initial_for, ", ")) << "];\n";
+            os << "    start -> " << quoted(s.name)
+               << " [label=" << quoted("create: " + join(s.initial_for, ", ")) << "];\n";
         }
     }
     for (const Edge &e : graph.edges) {
-        os << "    " << quoted(e.from) << " -> " << quoted(e.to) << " [label="
-           << quoted(join(e.labels, "\n"));
-        if (e.timer) os << ", style=dashed, color=\"#b03030\", fontcolor=\"#b03030\"";
+        os << "    " << quoted(e.from) << " -> " << quoted(e.to)
+           << " [label=" << quoted(join(e.labels, "\n"));
+        if (e.timer) os << R"(, style=dashed, color="#b03030", fontcolor="#b03030")";
         os << "];\n";
     }
     if (!graph.everywhere.empty()) {

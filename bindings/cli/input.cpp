@@ -8,7 +8,7 @@
 namespace convo_cli {
 
 static std::string slurp(std::istream &in) {
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 std::string read_input(const std::string &argument) {

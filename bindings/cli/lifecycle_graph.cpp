@@ -31,8 +31,8 @@ std::string channel_note(const json &row, const std::vector<std::string> &all_ch
     return note;
 }
 
-void add_edge(std::vector<Edge> &edges, const std::string &from, const std::string &to,
-              bool timer, const std::string &label) {
+void add_edge(std::vector<Edge> &edges, const std::string &from, const std::string &to, bool timer,
+              const std::string &label) {
     auto it = std::find_if(edges.begin(), edges.end(), [&](const Edge &e) {
         return e.from == from && e.to == to && e.timer == timer;
     });
@@ -89,9 +89,11 @@ LifecycleGraph read_lifecycle(const json &describe) {
             continue;
         }
         for (const json &t : transitions) {
+            std::string label = name;
             const std::string channels = channel_note(t, graph.channels);
+            if (!channels.empty()) label.append(" (").append(channels).append(")");
             add_edge(graph.edges, t.at("from").get<std::string>(), t.at("to").get<std::string>(),
-                     false, channels.empty() ? name : name + " (" + channels + ")");
+                     false, label);
         }
     }
     for (const json &timer : describe.value("timers", json::array())) {

@@ -1,10 +1,10 @@
 // convo: the command-line host of libconvo. It reaches the engine only through the C API.
-#include <CLI/CLI.hpp>
 #include <convo/convo.h>
-#include <nlohmann/json.hpp>
 
+#include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "capi_client.h"
 #include "commands.h"
@@ -20,9 +20,8 @@ int report(const std::string &code, const std::string &detail) {
     return kExitFailure;
 }
 
-}  // namespace
-
-int main(int argc, char **argv) {
+// Builds the command line and runs the chosen subcommand (in its CLI11 callback).
+int run(int argc, char **argv) {
     using namespace convo_cli;
 
     CLI::App app("convo: conversation lifecycles across telephone, webrtc, email and text");
@@ -31,10 +30,8 @@ int main(int argc, char **argv) {
     app.fallthrough();  // global options may follow the subcommand too
 
     GlobalOptions global;
-    global.db_option =
-        app.add_option("--db", global.db, "Database file")->capture_default_str();
-    app.add_option("--org", global.org, "Organization the session acts for")
-        ->capture_default_str();
+    global.db_option = app.add_option("--db", global.db, "Database file")->capture_default_str();
+    app.add_option("--org", global.org, "Organization the session acts for")->capture_default_str();
 
     add_data_commands(app, global);
     add_watch_command(app, global);
@@ -46,13 +43,24 @@ int main(int argc, char **argv) {
     } catch (const CLI::ParseError &e) {
         const int code = app.exit(e);  // prints help, version or the usage error
         return code == 0 ? 0 : kExitUsage;
-    } catch (const Failure &f) {
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    try {
+        return run(argc, argv);
+    } catch (const convo_cli::Failure &f) {
         return report(convo_code_name(f.code()), f.what());
     } catch (const nlohmann::json::exception &e) {
         // The engine answers JSON; a parse failure here is a bug on one side or the other.
-        return report(convo_code_name(CONVO_EINTERNAL), std::string("bad JSON from the engine: ") + e.what());
+        return report(convo_code_name(CONVO_EINTERNAL),
+                      std::string("bad JSON from the engine: ") + e.what());
     } catch (const std::exception &e) {
         return report("error", e.what());
+    } catch (...) {
+        return report("error", "unknown exception");
     }
-    return 0;
 }

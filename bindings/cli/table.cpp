@@ -20,11 +20,14 @@ void Table::add_row(std::vector<std::string> cells) {
     rows_.push_back(std::move(cells));
 }
 
-void Table::add_rule() { rows_.emplace_back(); }
+void Table::add_rule() {
+    rows_.emplace_back();
+}
 
 std::vector<std::size_t> Table::min_widths() const {
     std::vector<std::size_t> widths;
-    for (const Column &c : columns_) widths.push_back(std::max(c.min_width, display_width(c.title)));
+    for (const Column &c : columns_)
+        widths.push_back(std::max(c.min_width, display_width(c.title)));
     return widths;
 }
 

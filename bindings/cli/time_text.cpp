@@ -26,7 +26,9 @@ static void civil_from_days(int64_t z, int64_t &y, unsigned &m, unsigned &d) {
     y = static_cast<int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0);
 }
 
-static int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+static int64_t floor_div(int64_t a, int64_t b) {
+    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
 
 std::string format_rfc3339(int64_t unix_ms) {
     const int64_t days = floor_div(unix_ms, kMsPerDay);
@@ -35,13 +37,11 @@ std::string format_rfc3339(int64_t unix_ms) {
     unsigned m = 0;
     unsigned d = 0;
     civil_from_days(days, y, m, d);
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
-                  static_cast<long long>(y), m, d,
-                  static_cast<long long>(in_day / kMsPerHour),
-                  static_cast<long long>(in_day / kMsPerMinute % 60),
-                  static_cast<long long>(in_day / kMsPerSecond % 60),
-                  static_cast<long long>(in_day % kMsPerSecond));
+    const auto ms = static_cast<unsigned>(in_day);  // [0, 86400000)
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02u:%02u:%02u.%03uZ",
+                  static_cast<long long>(y), m, d, ms / 3600000u, ms / 60000u % 60u,
+                  ms / 1000u % 60u, ms % 1000u);
     return buf;
 }
 

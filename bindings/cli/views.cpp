@@ -2,7 +2,7 @@
 
 namespace convo_cli {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;  // keeps the engine's field order
 
 std::string cell(const json &value) {
     if (value.is_null()) return "-";
@@ -38,7 +38,8 @@ void print_conversation(const json &conversation, std::ostream &os) {
     if (messages.empty()) return;
     os << '\n';
     Table lines({{"at"}, {"role"}, {"text"}});
-    for (const json &m : messages) lines.add_row({field(m, "at"), field(m, "role"), field(m, "text")});
+    for (const json &m : messages)
+        lines.add_row({field(m, "at"), field(m, "role"), field(m, "text")});
     lines.render(os);
 }
 
@@ -52,9 +53,9 @@ void print_conversation_page(const json &page, std::ostream &os) {
                 {"duration", Align::right},
                 {"end_reason"}});
     for (const json &c : page.value("items", json::array())) {
-        rows.add_row({field(c, "id"), field(c, "channel"), field(c, "direction"), field(c, "status"),
-                      field(c, "user_id"), field(c, "created_at"), field(c, "duration"),
-                      field(c, "end_reason")});
+        rows.add_row({field(c, "id"), field(c, "channel"), field(c, "direction"),
+                      field(c, "status"), field(c, "user_id"), field(c, "created_at"),
+                      field(c, "duration"), field(c, "end_reason")});
     }
     rows.render(os);
     const json next = page.value("next_cursor", json());
@@ -68,13 +69,26 @@ Table event_table() {
                   {"type", Align::left, 14},
                   {"from", Align::left, 13},
                   {"to", Align::left, 13},
-                  {"reason"}});
+                  {"reason", Align::left, 16},
+                  {"data"}});
+}
+
+// An event's data as key=value pairs: "role=user text=hi", "timer=ring".
+static std::string data_pairs(const json &event) {
+    auto data = event.find("data");
+    if (data == event.end() || !data->is_object()) return "";
+    std::string out;
+    for (auto it = data->begin(); it != data->end(); ++it) {
+        out +=
+            (out.empty() ? "" : " ") + it.key() + "=" + (it->is_object() ? it->dump() : cell(*it));
+    }
+    return out;
 }
 
 std::vector<std::string> event_row(const json &event) {
-    return {field(event, "seq"),  field(event, "at"), field(event, "conversation_id"),
-            field(event, "type"), field(event, "from"), field(event, "to"),
-            field(event, "reason")};
+    return {field(event, "seq"),    field(event, "at"),   field(event, "conversation_id"),
+            field(event, "type"),   field(event, "from"), field(event, "to"),
+            field(event, "reason"), data_pairs(event)};
 }
 
 }  // namespace convo_cli

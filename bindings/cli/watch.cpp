@@ -3,13 +3,12 @@
 // Following reopens the database for each poll instead of holding it: an open engine owns
 // its file, and `convo event ...` in another terminal must still be able to open it.
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "capi_client.h"
@@ -18,7 +17,7 @@
 
 namespace convo_cli {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;  // keeps the engine's field order
 
 namespace {
 
@@ -28,7 +27,9 @@ constexpr auto kSleepSlice = std::chrono::milliseconds(50);
 
 volatile std::sig_atomic_t g_interrupted = 0;
 
-extern "C" void on_interrupt(int) { g_interrupted = 1; }
+extern "C" void on_interrupt(int) {
+    g_interrupted = 1;
+}
 
 struct Args {
     uint64_t after = 0;

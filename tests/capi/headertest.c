@@ -1,8 +1,6 @@
 /* The public header on its own, twice, as strict C99: it must be self-contained, guarded
  * and declare every function (each is referenced below, so a missing one fails to compile). */
 #include <convo/convo.h>
-#include <convo/convo.h>
-
 #include <stdio.h>
 
 #if !defined(CONVO_VERSION) || !defined(CONVO_VERSION_NUMBER)
@@ -15,20 +13,20 @@ int main(void) {
     /* Function pointers cannot be stored as void *; a cast to another function type and back
      * is defined behaviour in C, and the sizes of these tables prove each name exists. */
     any_fn functions[] = {
-        (any_fn)convo_version,       (any_fn)convo_code_name,     (any_fn)convo_http_status,
-        (any_fn)convo_last_error,    (any_fn)convo_free,          (any_fn)convo_engine_open,
-        (any_fn)convo_engine_close,  (any_fn)convo_session_open,  (any_fn)convo_session_close,
-        (any_fn)convo_agent_put,     (any_fn)convo_agent_get,     (any_fn)convo_create,
-        (any_fn)convo_get,           (any_fn)convo_list,          (any_fn)convo_dispatch,
-        (any_fn)convo_events,        (any_fn)convo_subscribe,     (any_fn)convo_unsubscribe,
-        (any_fn)convo_tick,          (any_fn)convo_next_deadline, (any_fn)convo_clock_now,
-        (any_fn)convo_clock_set,     (any_fn)convo_describe,
+        (any_fn)convo_version,      (any_fn)convo_code_name,     (any_fn)convo_http_status,
+        (any_fn)convo_last_error,   (any_fn)convo_free,          (any_fn)convo_engine_open,
+        (any_fn)convo_engine_close, (any_fn)convo_session_open,  (any_fn)convo_session_close,
+        (any_fn)convo_agent_put,    (any_fn)convo_agent_get,     (any_fn)convo_create,
+        (any_fn)convo_get,          (any_fn)convo_list,          (any_fn)convo_dispatch,
+        (any_fn)convo_events,       (any_fn)convo_subscribe,     (any_fn)convo_unsubscribe,
+        (any_fn)convo_tick,         (any_fn)convo_next_deadline, (any_fn)convo_clock_now,
+        (any_fn)convo_clock_set,    (any_fn)convo_describe,
     };
-    convo_code codes[] = {CONVO_OK,         CONVO_EINVALID, CONVO_EPRECONDITION,
+    convo_code codes[] = {CONVO_OK,         CONVO_EINVALID,  CONVO_EPRECONDITION,
                           CONVO_EFORBIDDEN, CONVO_ENOTFOUND, CONVO_ECONFLICT,
                           CONVO_ESTORAGE,   CONVO_EINTERNAL, CONVO_EMISUSE};
-    unsigned scopes = CONVO_SCOPE_READ | CONVO_SCOPE_WRITE | CONVO_SCOPE_SENSITIVE |
-                      CONVO_SCOPE_ADMIN;
+    unsigned scopes =
+        CONVO_SCOPE_READ | CONVO_SCOPE_WRITE | CONVO_SCOPE_SENSITIVE | CONVO_SCOPE_ADMIN;
     convo_event_fn callback = 0;
     convo_engine *engine = 0;
     convo_session *session = 0;
@@ -48,7 +46,6 @@ int main(void) {
     }
     if (scopes != 15u || callback != 0 || engine != 0 || session != 0) return 1;
     printf("headertest: %u functions, version %s (%d)\n",
-           (unsigned)(sizeof functions / sizeof functions[0]), CONVO_VERSION,
-           CONVO_VERSION_NUMBER);
+           (unsigned)(sizeof functions / sizeof functions[0]), CONVO_VERSION, CONVO_VERSION_NUMBER);
     return 0;
 }

@@ -2,21 +2,20 @@
  * C host sees the library: JSON text in, JSON text out, codes and convo_last_error(). There
  * is no JSON library here, so results are checked by searching the text. */
 #include <convo/convo.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static int failures = 0;
 
-#define CHECK(cond, what)                                                                 \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
-            fprintf(stderr, "%s:%d: FAILED: %s (%s); last error: \"%s\"\n", __FILE__,    \
-                    __LINE__, what, #cond, convo_last_error());                           \
-            ++failures;                                                                   \
-            goto done;                                                                    \
-        }                                                                                 \
+#define CHECK(cond, what)                                                                       \
+    do {                                                                                        \
+        if (!(cond)) {                                                                          \
+            fprintf(stderr, "%s:%d: FAILED: %s (%s); last error: \"%s\"\n", __FILE__, __LINE__, \
+                    what, #cond, convo_last_error());                                           \
+            ++failures;                                                                         \
+            goto done;                                                                          \
+        }                                                                                       \
     } while (0)
 
 #define CHECK_OK(call, what) CHECK((call) == CONVO_OK, what)
@@ -132,11 +131,11 @@ int main(void) {
     CHECK(convo_http_status(CONVO_EINVALID) == 422, "EINVALID is 422");
 
     CHECK_OK(convo_engine_open(kEngineOptions, &engine), "open an in-memory engine");
-    CHECK_OK(convo_session_open(engine, "org_c",
-                                CONVO_SCOPE_READ | CONVO_SCOPE_WRITE | CONVO_SCOPE_SENSITIVE |
-                                    CONVO_SCOPE_ADMIN,
-                                &s),
-             "open a session");
+    CHECK_OK(
+        convo_session_open(
+            engine, "org_c",
+            CONVO_SCOPE_READ | CONVO_SCOPE_WRITE | CONVO_SCOPE_SENSITIVE | CONVO_SCOPE_ADMIN, &s),
+        "open a session");
     CHECK(strcmp(convo_last_error(), "") == 0, "no error after success");
     CHECK_OK(convo_subscribe(engine, count_event, &counter, &subscription), "subscribe");
     CHECK_OK(convo_clock_now(engine, &now), "clock now");
