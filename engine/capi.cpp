@@ -145,6 +145,14 @@ convo_code convo_engine_open(const char *options_json, convo_engine **out_engine
     });
 }
 
+convo_code convo_engine_set_log_handler(convo_engine *engine, convo_log_fn fn, void *user_data) {
+    if (engine == nullptr) return misuse("engine");
+    return shield([&] {
+        engine->engine->set_log_handler(fn, user_data);
+        return convo::Outcome::ok();
+    });
+}
+
 void convo_engine_close(convo_engine *engine) {
     try {
         delete engine;

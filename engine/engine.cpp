@@ -4,7 +4,6 @@
 #include <cctype>
 #include <chrono>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "describe.h"
@@ -44,25 +43,25 @@ std::string normalize_id(std::string id) {
 Outcome Engine::open(const char *options_json, std::unique_ptr<Engine> *out) {
     Options options;
     CONVO_TRY(parse_options(options_json, &options));
-    auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
-    auto log = std::make_shared<spdlog::logger>("convo", sink);
-    log->set_level(spdlog::level::from_str(options.log_level));
+    auto sink = std::make_shared<LogSink>();
     std::unique_ptr<Clock> clock =
         options.manual_clock ? make_manual_clock(options.start.value_or(make_system_clock()->now()))
                              : make_system_clock();
     std::unique_ptr<Store> store;
     CONVO_TRY(open_sqlite_store(StoreSettings{options.path, options.synchronous_full}, &store));
-    out->reset(new Engine(std::move(options), std::move(clock), std::move(store), std::move(log)));
+    out->reset(new Engine(std::move(options), std::move(clock), std::move(store), std::move(sink)));
     return Outcome::ok();
 }
 
 Engine::Engine(Options options, std::unique_ptr<Clock> clock, std::unique_ptr<Store> store,
-               std::shared_ptr<spdlog::logger> log)
+               std::shared_ptr<LogSink> log_sink)
     : options_(std::move(options)),
       clock_(std::move(clock)),
-      log_(std::move(log)),
+      log_sink_(std::move(log_sink)),
+      log_(std::make_shared<spdlog::logger>("convo", log_sink_)),
       store_(std::move(store)),
       subscribers_([this](const std::string &m) { log_->error("{}", m); }) {
+    log_->set_level(spdlog::level::from_str(options_.log_level));
     log_->info("opened {} (last seq {})", options_.path, store_->last_seq());
     if (options_.timer_thread && !clock_->is_manual()) {
         timer_thread_ = std::thread([this] { timer_loop(); });

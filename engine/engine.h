@@ -16,6 +16,7 @@
 
 #include "clock.h"
 #include "ids.h"
+#include "log_sink.h"
 #include "requests.h"
 #include "store.h"
 #include "subscribers.h"
@@ -57,10 +58,11 @@ public:
     TimeMs now() const { return clock_->now(); }
     Outcome set_clock(TimeMs ms);
     std::string describe() const;
+    void set_log_handler(convo_log_fn fn, void *user_data) { log_sink_->set_handler(fn, user_data); }
 
 private:
     Engine(Options options, std::unique_ptr<Clock> clock, std::unique_ptr<Store> store,
-           std::shared_ptr<spdlog::logger> log);
+           std::shared_ptr<LogSink> log_sink);
 
     Outcome resolve_agent(const Session &s, const CreateRequest &r, std::optional<Agent> *agent,
                           AgentVersion *version);
@@ -74,6 +76,7 @@ private:
 
     const Options options_;
     std::unique_ptr<Clock> clock_;
+    std::shared_ptr<LogSink> log_sink_;
     std::shared_ptr<spdlog::logger> log_;
 
     std::mutex mu_;  // guards store_ and ids_

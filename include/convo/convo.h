@@ -76,6 +76,17 @@ typedef enum convo_code {
  * changes are delivered after the callback returns, never recursively. */
 typedef void (*convo_event_fn)(void *user_data, const char *event_json);
 
+/* A log handler: `level` is one of CONVO_LOG_*; `message` is borrowed for the call. Called
+ * on the thread that logs, with the engine's log sink locked: it must not call convo
+ * functions and should return quickly. */
+typedef void (*convo_log_fn)(void *user_data, int level, const char *message);
+#define CONVO_LOG_TRACE    0
+#define CONVO_LOG_DEBUG    1
+#define CONVO_LOG_INFO     2
+#define CONVO_LOG_WARN     3
+#define CONVO_LOG_ERROR    4
+#define CONVO_LOG_CRITICAL 5
+
 /* ---- Library ------------------------------------------------------------------------- */
 
 /* The library's version, "x.y.z". Compare with CONVO_VERSION to check that the header and
@@ -120,6 +131,12 @@ CONVO_API void convo_free(void *p);
  * A database already open in another engine or process is CONVO_ECONFLICT.
  * On success *out_engine is the caller's, released with convo_engine_close(). */
 CONVO_API convo_code convo_engine_open(const char *options_json, convo_engine **out_engine);
+
+/* Routes the engine's log messages (those at or above the log_level option) to `fn`
+ * instead of stderr; fn NULL restores stderr. Takes effect for messages logged after it
+ * returns. */
+CONVO_API convo_code convo_engine_set_log_handler(convo_engine *engine, convo_log_fn fn,
+                                                  void *user_data);
 
 /* Stops the timer thread, closes the database and frees the engine. Sessions of the
  * engine must be closed first. NULL-safe. Must not be called from a subscriber. */

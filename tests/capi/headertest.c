@@ -21,6 +21,7 @@ int main(void) {
         (any_fn)convo_events,       (any_fn)convo_subscribe,     (any_fn)convo_unsubscribe,
         (any_fn)convo_tick,         (any_fn)convo_next_deadline, (any_fn)convo_clock_now,
         (any_fn)convo_clock_set,    (any_fn)convo_describe,
+        (any_fn)convo_engine_set_log_handler,
     };
     convo_code codes[] = {CONVO_OK,         CONVO_EINVALID,  CONVO_EPRECONDITION,
                           CONVO_EFORBIDDEN, CONVO_ENOTFOUND, CONVO_ECONFLICT,
