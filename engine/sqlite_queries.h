@@ -2,6 +2,13 @@
 // EXPLAIN QUERY PLAN, that each one runs on an index.
 #pragma once
 
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "requests.h"
+
 namespace convo::sql {
 
 inline constexpr const char *kDue =
@@ -15,5 +22,14 @@ inline constexpr const char *kReadEvents =
 inline constexpr const char *kCountOpen =
     "SELECT count(*) FROM conversations WHERE organization_id = ? AND status IN "
     "('token_created','triggered','ringing','in_progress')";
+
+// A list query as SQL text and its parameters, in order.
+struct ListSql {
+    std::string text;
+    std::vector<std::variant<int64_t, std::string>> params;
+};
+// `columns` are the selected columns; the result is newest first, limit + 1 rows (the extra row
+// says whether there is a next page).
+ListSql list_query(const char *columns, const std::string &org, const ListQuery &q);
 
 }  // namespace convo::sql

@@ -47,8 +47,9 @@ const char *const kMigrations[] = {
         organization_id TEXT NOT NULL,
         key TEXT NOT NULL,
         value TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
         rid INTEGER NOT NULL,
-        PRIMARY KEY(organization_id, key, value, rid)) WITHOUT ROWID;
+        PRIMARY KEY(organization_id, key, value, created_at, rid)) WITHOUT ROWID;
     CREATE TABLE messages(
         rid INTEGER NOT NULL,
         n INTEGER NOT NULL,
@@ -256,51 +257,11 @@ public:
     Outcome list(const std::string &org, const ListQuery &q, std::vector<Conversation> *out,
                  std::optional<std::string> *next) override {
         return guard("list conversations", [&] {
-            std::string sql = std::string("SELECT ") + kConversationColumns +
-                              " FROM conversations WHERE organization_id = ?";
-            std::vector<std::function<void(SQLite::Statement &, int)>> binds;
-            auto add = [&](const std::string &clause, auto value) {
-                sql += " AND " + clause;
-                binds.push_back([value](SQLite::Statement &st, int i) { st.bind(i, value); });
-            };
-            if (!q.statuses.empty()) {
-                sql += " AND status IN (";
-                for (size_t i = 0; i < q.statuses.size(); ++i) {
-                    sql += i ? ",?" : "?";
-                    std::string name(status_name(q.statuses[i]));
-                    binds.push_back([name](SQLite::Statement &st, int k) { st.bind(k, name); });
-                }
-                sql += ")";
+            sql::ListSql query = sql::list_query(kConversationColumns, org, q);
+            SQLite::Statement st(*db_, query.text);
+            for (size_t i = 0; i < query.params.size(); ++i) {
+                std::visit([&](const auto &v) { st.bind(static_cast<int>(i) + 1, v); }, query.params[i]);
             }
-            if (q.channel) add("channel = ?", std::string(channel_name(*q.channel)));
-            if (q.direction) add("direction = ?", std::string(direction_name(*q.direction)));
-            if (q.agent_id) add("agent_id = ?", *q.agent_id);
-            if (q.agent_version_id) add("agent_version_id = ?", *q.agent_version_id);
-            if (q.user_id) add("user_id = ?", *q.user_id);
-            if (q.agent_number) add("agent_number = ?", *q.agent_number);
-            for (const auto &[key, value] : q.metadata) {
-                sql += " AND rid IN (SELECT rid FROM conversation_metadata WHERE organization_id = ?"
-                       " AND key = ? AND value = ?)";
-                std::string o = org, k = key, v = value;
-                binds.push_back([o](SQLite::Statement &st, int i) { st.bind(i, o); });
-                binds.push_back([k](SQLite::Statement &st, int i) { st.bind(i, k); });
-                binds.push_back([v](SQLite::Statement &st, int i) { st.bind(i, v); });
-            }
-            if (q.created_after) add("created_at > ?", static_cast<int64_t>(*q.created_after));
-            if (q.created_before) add("created_at < ?", static_cast<int64_t>(*q.created_before));
-            if (q.cursor) {
-                int64_t created = q.cursor->first, rid = q.cursor->second;
-                sql += " AND (created_at < ? OR (created_at = ? AND rid < ?))";
-                binds.push_back([created](SQLite::Statement &st, int i) { st.bind(i, created); });
-                binds.push_back([created](SQLite::Statement &st, int i) { st.bind(i, created); });
-                binds.push_back([rid](SQLite::Statement &st, int i) { st.bind(i, rid); });
-            }
-            sql += " ORDER BY created_at DESC, rid DESC LIMIT ?";
-            SQLite::Statement st(*db_, sql);
-            int i = 1;
-            st.bind(i++, org);
-            for (auto &b : binds) b(st, i++);
-            st.bind(i, q.limit + 1);
             out->clear();
             while (st.executeStep()) out->push_back(conversation_from_row(st));
             next->reset();
@@ -536,7 +497,8 @@ private:
                     ms.bind(1, c.organization_id);
                     ms.bind(2, it.key());
                     ms.bind(3, canonical_json(it.value()));
-                    ms.bind(4, static_cast<int64_t>(c.rowid));
+                    ms.bind(4, static_cast<int64_t>(c.created_at));
+                    ms.bind(5, static_cast<int64_t>(c.rowid));
                     ms.exec();
                 }
             }
@@ -609,8 +571,8 @@ private:
                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         update_ = p("UPDATE conversations SET status = ?, updated_at = ?, started_at = ?, ended_at = ?, "
                     "end_reason = ?, user_turn_count = ?, next_deadline = ?, details = ? WHERE rid = ?");
-        insert_metadata_ = p("INSERT OR IGNORE INTO conversation_metadata(organization_id, key, value, rid) "
-                             "VALUES (?,?,?,?)");
+        insert_metadata_ = p("INSERT OR IGNORE INTO conversation_metadata(organization_id, key, value, "
+                             "created_at, rid) VALUES (?,?,?,?,?)");
         insert_message_ = p("INSERT INTO messages(rid, n, role, text, at) VALUES (?,?,?,?,?)");
         insert_event_ = p("INSERT INTO events(seq, organization_id, conversation_id, type, from_status, "
                           "to_status, reason, at, data) VALUES (?,?,?,?,?,?,?,?,?)");

@@ -45,6 +45,45 @@ TEST(SqliteStore, HotQueriesUseIndexes) {
     EXPECT_NE(open.find("conversations_org_status"), std::string::npos) << open;
 }
 
+TEST(SqliteStore, ListQueriesSearchAnIndexInListOrder) {
+    std::string path = temp_db("list_plans");
+    {
+        std::unique_ptr<Engine> e;
+        ASSERT_TRUE(Engine::open(("{\"path\":\"" + path + "\"}").c_str(), &e).is_ok());
+    }
+    SQLite::Database db(path, SQLite::OPEN_READONLY);
+    std::vector<std::pair<const char *, ListQuery>> queries;
+    ListQuery q;
+    queries.emplace_back("newest first", q);
+    q.cursor = std::make_pair(TimeMs(1767225600000), int64_t(42));
+    queries.emplace_back("next page", q);
+    q = ListQuery{};
+    q.statuses = {Status::in_progress};
+    queries.emplace_back("one status", q);
+    q = ListQuery{};
+    q.user_id = "u1";
+    q.cursor = std::make_pair(TimeMs(1767225600000), int64_t(42));
+    queries.emplace_back("user, next page", q);
+    q = ListQuery{};
+    q.agent_id = "a";
+    queries.emplace_back("agent", q);
+    q = ListQuery{};
+    q.metadata = {{"tier", "\"gold\""}};
+    q.cursor = std::make_pair(TimeMs(1767225600000), int64_t(42));
+    queries.emplace_back("metadata, next page", q);
+    q.metadata.emplace_back("region", "\"eu\"");
+    q.statuses = {Status::completed, Status::failed};
+    queries.emplace_back("two metadata keys and statuses", q);
+    for (const auto &[name, query] : queries) {
+        sql::ListSql built = sql::list_query("id, created_at", "org", query);
+        std::string p = plan(db, built.text);
+        EXPECT_EQ(p.find("SCAN c"), std::string::npos) << name << "\n" << p;
+        EXPECT_EQ(p.find("SCAN m"), std::string::npos) << name << "\n" << p;
+        EXPECT_EQ(p.find("TEMP B-TREE"), std::string::npos) << name << "\n" << p;
+        EXPECT_NE(p.find("USING"), std::string::npos) << name << "\n" << p;
+    }
+}
+
 TEST(SqliteStore, SecondEngineOnTheSameFileIsAConflict) {
     std::string path = temp_db("conflict");
     std::string options = "{\"path\":\"" + path + "\"}";
