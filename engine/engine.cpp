@@ -95,7 +95,7 @@ Outcome Engine::open_session(const char *organization_id, unsigned scopes, Sessi
 Outcome Engine::agent_put(const Session &s, std::string_view json, std::string *out) {
     CONVO_TRY(need(s, CONVO_SCOPE_ADMIN, "ADMIN", "putting an agent"));
     Agent a;
-    CONVO_TRY(parse_agent(json, &a));
+    CONVO_TRY(parse_agent(json, options_.limits, &a));
     std::lock_guard<std::mutex> lk(mu_);
     const std::string &org = s.organization_id;
     std::map<int, std::string> known;
@@ -189,7 +189,7 @@ Outcome Engine::create(const Session &s, std::string_view json, std::string *out
                        int *http_status) {
     CONVO_TRY(need(s, CONVO_SCOPE_WRITE, "WRITE", "creating a conversation"));
     CreateRequest r;
-    CONVO_TRY(parse_create(json, &r));
+    CONVO_TRY(parse_create(json, options_.limits, &r));
     const bool sensitive = s.can(CONVO_SCOPE_SENSITIVE);
     const std::string &org = s.organization_id;
     uint64_t ticket = 0;
@@ -315,7 +315,7 @@ Outcome Engine::get(const Session &s, const std::string &id, std::string *out) {
 Outcome Engine::list(const Session &s, const char *query, std::string *out) {
     CONVO_TRY(need(s, CONVO_SCOPE_READ, "READ", "listing conversations"));
     ListQuery q;
-    CONVO_TRY(parse_list_query(query, &q));
+    CONVO_TRY(parse_list_query(query, options_.limits, &q));
     std::lock_guard<std::mutex> lk(mu_);
     std::vector<Conversation> found;
     std::optional<std::string> next;
@@ -353,7 +353,7 @@ Outcome Engine::dispatch(const Session &s, const std::string &id, std::string_vi
                          std::string *out) {
     CONVO_TRY(need(s, CONVO_SCOPE_WRITE, "WRITE", "dispatching an event"));
     Event e;
-    CONVO_TRY(parse_event(json, &e));
+    CONVO_TRY(parse_event(json, options_.limits, &e));
     uint64_t ticket = 0;
     Outcome result;
     {

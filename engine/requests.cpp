@@ -15,7 +15,10 @@ constexpr int kMaxDepth = 64;             // deeper JSON is refused before parsi
 // ("versions[2]." for nested objects). JSON null counts as absent.
 class Fields {
 public:
-    Fields(const Json &obj, std::string prefix = "") : obj_(obj), prefix_(std::move(prefix)) {}
+    Fields(const Json &obj, const Limits &limits, std::string prefix = "")
+        : obj_(obj), limits_(limits), prefix_(std::move(prefix)) {}
+
+    Fields nested(const Json &obj, std::string prefix) const { return Fields(obj, limits_, std::move(prefix)); }
 
     std::string name(std::string_view key) const { return prefix_ + std::string(key); }
 
@@ -34,22 +37,36 @@ public:
     }
     bool has(std::string_view key) const { return find(key) != nullptr; }
 
+    // An identifier-sized string (at most kMaxIdentifierBytes).
     Outcome string(std::string_view key, std::optional<std::string> *out,
                    bool nonempty = false) const {
+        return bounded_string(key, out, nonempty, kMaxIdentifierBytes, "kMaxIdentifierBytes");
+    }
+
+    // Free text (at most the max_message_bytes limit).
+    Outcome text(std::string_view key, std::optional<std::string> *out, bool nonempty = false) const {
+        return bounded_string(key, out, nonempty, size_t(limits_.max_message_bytes), "max_message_bytes");
+    }
+
+    Outcome bounded_string(std::string_view key, std::optional<std::string> *out, bool nonempty,
+                           size_t max, const char *limit_name) const {
         const Json *j = find(key);
         if (j == nullptr) return Outcome::ok();
         if (!j->is_string()) return Outcome::invalid(name(key) + ": must be a string");
-        if (nonempty && j->get_ref<const std::string &>().empty()) {
-            return Outcome::invalid(name(key) + ": must not be empty");
+        const std::string &v = j->get_ref<const std::string &>();
+        if (nonempty && v.empty()) return Outcome::invalid(name(key) + ": must not be empty");
+        if (v.size() > max) {
+            return Outcome::invalid(name(key) + ": longer than " + std::to_string(max) + " bytes (" +
+                                    limit_name + ")");
         }
-        *out = j->get<std::string>();
+        *out = v;
         return Outcome::ok();
     }
 
-    Outcome required_string(std::string_view key, std::string *out) const {
+    Outcome required_string(std::string_view key, std::string *out, bool free_text = false) const {
         if (!has(key)) return Outcome::invalid(name(key) + ": is required");
         std::optional<std::string> s;
-        CONVO_TRY(string(key, &s, true));
+        CONVO_TRY(free_text ? text(key, &s, true) : string(key, &s, true));
         *out = *s;
         return Outcome::ok();
     }
@@ -89,6 +106,11 @@ public:
         const Json *j = find(key);
         if (j == nullptr) return Outcome::ok();
         if (!j->is_object()) return Outcome::invalid(name(key) + ": must be an object");
+        if (int64_t(j->dump().size()) > limits_.max_metadata_bytes) {
+            return Outcome::invalid(name(key) + ": larger than " +
+                                    std::to_string(limits_.max_metadata_bytes) +
+                                    " bytes as JSON (max_metadata_bytes)");
+        }
         *out = *j;
         return Outcome::ok();
     }
@@ -99,6 +121,16 @@ public:
         bool ok = j->is_array();
         for (size_t i = 0; ok && i < j->size(); ++i) ok = (*j)[i].is_string();
         if (!ok) return Outcome::invalid(name(key) + ": must be an array of strings");
+        if (j->size() > kMaxArrayItems) {
+            return Outcome::invalid(name(key) + ": more than " + std::to_string(kMaxArrayItems) + " items");
+        }
+        for (const Json &item : *j) {
+            if (int64_t(item.get_ref<const std::string &>().size()) > limits_.max_message_bytes) {
+                return Outcome::invalid(name(key) + ": an item is longer than " +
+                                        std::to_string(limits_.max_message_bytes) +
+                                        " bytes (max_message_bytes)");
+            }
+        }
         *out = *j;
         return Outcome::ok();
     }
@@ -133,6 +165,7 @@ public:
 
 private:
     const Json &obj_;
+    const Limits &limits_;
     std::string prefix_;
 };
 
@@ -165,13 +198,13 @@ bool too_deep(std::string_view text) {
 Outcome parse_version_fields(const Fields &f, AgentVersion *v) {
     std::optional<bool> published, speaks_first;
     CONVO_TRY(f.boolean("published", &published));
-    CONVO_TRY(f.string("greeting", &v->greeting));
+    CONVO_TRY(f.text("greeting", &v->greeting));
     CONVO_TRY(f.boolean("speaks_first", &speaks_first));
-    CONVO_TRY(f.string("default_subject", &v->default_subject));
+    CONVO_TRY(f.text("default_subject", &v->default_subject));
     std::optional<Json> caps;
     CONVO_TRY(f.object("capabilities", &caps));
     if (caps) {
-        Fields cf(*caps, f.name("capabilities."));
+        Fields cf = f.nested(*caps, f.name("capabilities."));
         CONVO_TRY(cf.only({"supportsVideoInput", "supportsScreenShare"}));
         std::optional<bool> video, screen;
         CONVO_TRY(cf.boolean("supportsVideoInput", &video));
@@ -186,7 +219,11 @@ Outcome parse_version_fields(const Fields &f, AgentVersion *v) {
 
 }  // namespace
 
-Outcome parse_object(std::string_view text, const char *what, Json *out) {
+Outcome parse_object(std::string_view text, const char *what, int64_t max_bytes, Json *out) {
+    if (int64_t(text.size()) > max_bytes) {
+        return Outcome::invalid(std::string(what) + ": larger than " + std::to_string(max_bytes) +
+                                " bytes (max_request_bytes)");
+    }
     if (too_deep(text)) {
         return Outcome::invalid(std::string(what) + ": JSON nested deeper than " +
                                 std::to_string(kMaxDepth) + " levels");
@@ -208,11 +245,12 @@ std::string canonical_json(const Json &j) { return nlohmann::json(j).dump(); }
 Outcome parse_options(const char *text, Options *out) {
     Options o;
     Json j = Json::object();
-    if (text != nullptr) CONVO_TRY(parse_object(text, "options", &j));
-    Fields f(j);
+    if (text != nullptr) CONVO_TRY(parse_object(text, "options", INT64_MAX, &j));
+    Fields f(j, o.limits);
     CONVO_TRY(f.only({"path", "clock", "start", "synchronous", "platform_max_open_minutes",
                       "ring_timeout_seconds", "dial_timeout_seconds", "token_ttl_seconds",
-                      "webrtc_url", "max_open_per_organization", "timer_thread", "log_level"}));
+                      "webrtc_url", "max_open_per_organization", "timer_thread", "log_level",
+                      "max_request_bytes", "max_message_bytes", "max_metadata_bytes"}));
     std::optional<std::string> path, clock, synchronous, url, level;
     CONVO_TRY(f.string("path", &path, true));
     CONVO_TRY(f.string("clock", &clock));
@@ -232,6 +270,10 @@ Outcome parse_options(const char *text, Options *out) {
     CONVO_TRY(f.string("webrtc_url", &url, true));
     CONVO_TRY(f.integer("max_open_per_organization", &o.max_open_per_organization, 1,
                         INT64_MAX));
+    std::optional<int64_t> max_request, max_message, max_metadata;
+    CONVO_TRY(f.integer("max_request_bytes", &max_request, 1024, int64_t(1) << 30));
+    CONVO_TRY(f.integer("max_message_bytes", &max_message, 1, int64_t(1) << 30));
+    CONVO_TRY(f.integer("max_metadata_bytes", &max_metadata, 2, int64_t(1) << 30));
     std::optional<bool> timer_thread;
     CONVO_TRY(f.boolean("timer_thread", &timer_thread));
     CONVO_TRY(f.string("log_level", &level));
@@ -259,14 +301,17 @@ Outcome parse_options(const char *text, Options *out) {
     o.webrtc_url = url.value_or(o.webrtc_url);
     o.timer_thread = timer_thread.value_or(false);
     o.log_level = level.value_or(o.log_level);
+    o.limits.max_request_bytes = max_request.value_or(o.limits.max_request_bytes);
+    o.limits.max_message_bytes = max_message.value_or(o.limits.max_message_bytes);
+    o.limits.max_metadata_bytes = max_metadata.value_or(o.limits.max_metadata_bytes);
     *out = std::move(o);
     return Outcome::ok();
 }
 
-Outcome parse_agent(std::string_view text, Agent *out) {
+Outcome parse_agent(std::string_view text, const Limits &limits, Agent *out) {
     Json j;
-    CONVO_TRY(parse_object(text, "agent", &j));
-    Fields f(j);
+    CONVO_TRY(parse_object(text, "agent", limits.max_request_bytes, &j));
+    Fields f(j, limits);
     CONVO_TRY(f.only({"id", "name", "phone_number", "versions", "created_at", "updated_at"}));
     Agent a;
     CONVO_TRY(f.required_string("id", &a.id));
@@ -282,7 +327,7 @@ Outcome parse_agent(std::string_view text, Agent *out) {
         std::string prefix = "versions[" + std::to_string(i) + "].";
         const Json &vj = (*versions)[i];
         if (!vj.is_object()) return Outcome::invalid(prefix.substr(0, prefix.size() - 1) + ": must be an object");
-        Fields vf(vj, prefix);
+        Fields vf = f.nested(vj, prefix);
         CONVO_TRY(vf.only({"id", "version", "published", "greeting", "speaks_first",
                            "default_subject", "capabilities"}));
         AgentVersion v;
@@ -306,10 +351,10 @@ Outcome parse_agent(std::string_view text, Agent *out) {
     return Outcome::ok();
 }
 
-Outcome parse_create(std::string_view text, CreateRequest *out) {
+Outcome parse_create(std::string_view text, const Limits &limits, CreateRequest *out) {
     Json j;
-    CONVO_TRY(parse_object(text, "request", &j));
-    Fields f(j);
+    CONVO_TRY(parse_object(text, "request", limits.max_request_bytes, &j));
+    Fields f(j, limits);
     CONVO_TRY(f.only({"channel", "user_id", "direction", "agent_id", "version", "agent_version_id",
                       "agent_config", "agent_number", "to_address", "from_address", "subject",
                       "initial_context", "custom_metadata", "id", "idle_timeout_minutes",
@@ -355,7 +400,7 @@ Outcome parse_create(std::string_view text, CreateRequest *out) {
     if (config) {
         // AnyReach declares agent_config with additionalProperties: true (prompt, voice, ...):
         // the fields convo uses are checked, the rest belong to the host's agent runtime.
-        Fields cf(*config, "agent_config.");
+        Fields cf = f.nested(*config, "agent_config.");
         CONVO_TRY(cf.string("name", &r.agent_config_name));
         std::optional<int> ignored_version;
         CONVO_TRY(cf.int32("version", &ignored_version));
@@ -368,8 +413,8 @@ Outcome parse_create(std::string_view text, CreateRequest *out) {
         return Outcome::invalid("to_address: is required for channel email");
     }
     CONVO_TRY(f.checked("from_address", &r.from_address, is_email, "an email address"));
-    CONVO_TRY(f.string("subject", &r.subject));
-    CONVO_TRY(f.string("initial_context", &r.initial_context));
+    CONVO_TRY(f.text("subject", &r.subject));
+    CONVO_TRY(f.text("initial_context", &r.initial_context));
     CONVO_TRY(f.string("web_widget_id", &r.web_widget_id));
     std::optional<Json> metadata;
     CONVO_TRY(f.object("custom_metadata", &metadata));
@@ -384,10 +429,10 @@ Outcome parse_create(std::string_view text, CreateRequest *out) {
     return Outcome::ok();
 }
 
-Outcome parse_event(std::string_view text, Event *out) {
+Outcome parse_event(std::string_view text, const Limits &limits, Event *out) {
     Json j;
-    CONVO_TRY(parse_object(text, "event", &j));
-    Fields f(j);
+    CONVO_TRY(parse_object(text, "event", limits.max_request_bytes, &j));
+    Fields f(j, limits);
     std::optional<EventType> type;
     CONVO_TRY(f.choice("type", &type, event_from_name,
                        "ringing, answered, joined, delivered, message, end, cancel, no_answer, "
@@ -407,9 +452,6 @@ Outcome parse_event(std::string_view text, Event *out) {
         default: CONVO_TRY(f.only({"type", "event_id", "at"})); break;
     }
     CONVO_TRY(f.string("event_id", &e.event_id, true));
-    if (e.event_id && e.event_id->size() > 256) {
-        return Outcome::invalid("event_id: must be at most 256 characters");
-    }
     CONVO_TRY(f.time("at", &e.at));
     switch (e.type) {
         case EventType::message: {
@@ -417,13 +459,13 @@ Outcome parse_event(std::string_view text, Event *out) {
             CONVO_TRY(f.choice("role", &role, role_from_name, "user, agent, human"));
             if (!role) return Outcome::invalid("role: is required");
             e.role = *role;
-            CONVO_TRY(f.required_string("text", &e.text));
+            CONVO_TRY(f.required_string("text", &e.text, true));
             break;
         }
-        case EventType::end: CONVO_TRY(f.string("reason", &e.reason, true)); break;
+        case EventType::end: CONVO_TRY(f.text("reason", &e.reason, true)); break;
         case EventType::fail: {
             std::string reason;
-            CONVO_TRY(f.required_string("reason", &reason));
+            CONVO_TRY(f.required_string("reason", &reason, true));
             e.reason = reason;
             break;
         }
@@ -434,8 +476,8 @@ Outcome parse_event(std::string_view text, Event *out) {
             break;
         }
         case EventType::annotate:
-            CONVO_TRY(f.string("summary", &e.summary));
-            CONVO_TRY(f.string("topic", &e.topic));
+            CONVO_TRY(f.text("summary", &e.summary));
+            CONVO_TRY(f.text("topic", &e.topic));
             CONVO_TRY(f.string_array("actions_needed", &e.actions_needed));
             CONVO_TRY(f.string_array("tags", &e.tags));
             CONVO_TRY(f.object("recording_details", &e.recording_details));
@@ -465,10 +507,10 @@ static std::optional<std::pair<TimeMs, int64_t>> decode_cursor(const std::string
     return std::make_pair(TimeMs(created), int64_t(rowid));
 }
 
-Outcome parse_list_query(const char *text, ListQuery *out) {
+Outcome parse_list_query(const char *text, const Limits &limits, ListQuery *out) {
     Json j = Json::object();
-    if (text != nullptr) CONVO_TRY(parse_object(text, "query", &j));
-    Fields f(j);
+    if (text != nullptr) CONVO_TRY(parse_object(text, "query", limits.max_request_bytes, &j));
+    Fields f(j, limits);
     CONVO_TRY(f.only({"status", "channel", "direction", "agent_id", "agent_version_id", "user_id",
                       "agent_number", "custom_metadata", "created_after", "created_before",
                       "limit", "cursor"}));

@@ -13,6 +13,17 @@
 
 namespace convo {
 
+// Bounds on what hosts send, so hostile input gets a clear EINVALID and memory stays bounded.
+struct Limits {
+    int64_t max_request_bytes = 1 << 20;    // a whole JSON request, event, agent or query
+    int64_t max_message_bytes = 64 << 10;   // free text: message text, contexts, summaries
+    int64_t max_metadata_bytes = 64 << 10;  // a JSON object field, serialized
+};
+// Identifiers (user_id, agent ids, numbers, addresses, tags, event ids): at most this many bytes.
+constexpr size_t kMaxIdentifierBytes = 256;
+// Arrays of strings (tags, actions_needed): at most this many items.
+constexpr size_t kMaxArrayItems = 1000;
+
 struct Options {
     std::string path = "convo.db";
     bool manual_clock = false;
@@ -23,12 +34,13 @@ struct Options {
     std::optional<int64_t> max_open_per_organization;
     bool timer_thread = false;
     std::string log_level = "warn";
+    Limits limits;
 };
 Outcome parse_options(const char *text, Options *out);
 
 // Agent input. Version ids given by the host are kept in AgentVersion::id for the engine to
 // check against the stored ones.
-Outcome parse_agent(std::string_view text, Agent *out);
+Outcome parse_agent(std::string_view text, const Limits &limits, Agent *out);
 
 // The AnyReach create request.
 struct CreateRequest {
@@ -44,9 +56,9 @@ struct CreateRequest {
     std::optional<std::string> id;
     std::optional<int> idle_timeout_minutes, max_open_minutes;
 };
-Outcome parse_create(std::string_view text, CreateRequest *out);
+Outcome parse_create(std::string_view text, const Limits &limits, CreateRequest *out);
 
-Outcome parse_event(std::string_view text, Event *out);
+Outcome parse_event(std::string_view text, const Limits &limits, Event *out);
 
 struct ListQuery {
     std::vector<Status> statuses;  // empty: any
@@ -58,11 +70,11 @@ struct ListQuery {
     int limit = 20;
     std::optional<std::pair<TimeMs, int64_t>> cursor;  // (created_at, rowid) of the last item seen
 };
-Outcome parse_list_query(const char *text, ListQuery *out);
+Outcome parse_list_query(const char *text, const Limits &limits, ListQuery *out);
 std::string encode_cursor(TimeMs created_at, int64_t rowid);
 
-// Parses `text` as a JSON object; `what` names it in errors ("request", "event", ...).
-Outcome parse_object(std::string_view text, const char *what, Json *out);
+// Parses `text` (at most `max_bytes`) as a JSON object; `what` names it in errors ("request", ...).
+Outcome parse_object(std::string_view text, const char *what, int64_t max_bytes, Json *out);
 
 // Canonical JSON text of a value (object keys sorted), for equality on stored metadata.
 std::string canonical_json(const Json &j);

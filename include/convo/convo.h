@@ -128,6 +128,10 @@ CONVO_API void convo_free(void *p);
  *                              background thread (system clock only: EINVALID with manual)
  *   log_level                  "trace" | "debug" | "info" | "warn" (default) | "error" |
  *                              "critical" | "off"
+ *   max_request_bytes          integer, default 1048576: largest JSON input of a call
+ *   max_message_bytes          integer, default 65536: largest free-text field
+ *   max_metadata_bytes         integer, default 65536: largest object field, as JSON
+ *                              (identifiers are capped at 256 bytes; see docs/c-api.md)
  * A database already open in another engine or process is CONVO_ECONFLICT.
  * On success *out_engine is the caller's, released with convo_engine_close(). */
 CONVO_API convo_code convo_engine_open(const char *options_json, convo_engine **out_engine);
