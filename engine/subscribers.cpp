@@ -17,11 +17,14 @@ uint64_t Subscribers::add(convo_event_fn fn, void *user_data) {
 }
 
 bool Subscribers::remove(uint64_t id) {
-    std::lock_guard<std::mutex> lk(mu_);
+    std::unique_lock<std::mutex> lk(mu_);
     auto it = std::find_if(subscribers_.begin(), subscribers_.end(),
                            [&](const Subscriber &s) { return s.id == id; });
     if (it == subscribers_.end()) return false;
     subscribers_.erase(it);
+    // The delivering thread re-checks registration before every call; another thread must also
+    // wait out a call already running, so the host may free user_data when this returns.
+    if (t_draining != this) cv_.wait(lk, [&] { return calling_ != id; });
     return true;
 }
 
@@ -47,9 +50,16 @@ void Subscribers::deliver(uint64_t ticket) {
     while (!queue_.empty()) {
         Pending p = std::move(queue_.front());
         queue_.pop_front();
-        std::vector<Subscriber> targets = subscribers_;
-        lk.unlock();
-        for (const Subscriber &s : targets) {
+        // Subscribers added from here on see the next event, not this one.
+        std::vector<uint64_t> targets;
+        for (const Subscriber &s : subscribers_) targets.push_back(s.id);
+        for (uint64_t id : targets) {
+            auto it = std::find_if(subscribers_.begin(), subscribers_.end(),
+                                   [&](const Subscriber &s) { return s.id == id; });
+            if (it == subscribers_.end()) continue;  // removed during this delivery
+            Subscriber s = *it;
+            calling_ = id;
+            lk.unlock();
             try {
                 s.fn(s.user_data, p.json.c_str());
             } catch (const std::exception &e) {
@@ -57,8 +67,10 @@ void Subscribers::deliver(uint64_t ticket) {
             } catch (...) {
                 on_error_("subscriber threw a non-standard exception");
             }
+            lk.lock();
+            calling_ = 0;
+            cv_.notify_all();
         }
-        lk.lock();
         delivered_ = p.ticket;
         cv_.notify_all();
     }

@@ -24,6 +24,8 @@ public:
     explicit Subscribers(ErrorSink on_error) : on_error_(std::move(on_error)) {}
 
     uint64_t add(convo_event_fn fn, void *user_data);
+    // After remove() returns, the subscriber is never called again: from another thread it
+    // waits for a call in progress to finish; from inside a delivery it takes effect at once.
     bool remove(uint64_t id);
 
     // Under the engine lock, in commit order. Returns the ticket to pass to deliver(), 0 when
@@ -56,6 +58,7 @@ private:
     uint64_t last_ticket_ = 0;
     uint64_t delivered_ = 0;
     bool delivering_ = false;
+    uint64_t calling_ = 0;  // the subscriber being called right now (0: none)
 };
 
 }  // namespace convo

@@ -216,8 +216,10 @@ CONVO_API convo_code convo_events(convo_session *s, uint64_t after_seq, unsigned
 CONVO_API convo_code convo_subscribe(convo_engine *e, convo_event_fn fn, void *user_data,
                                      uint64_t *out_subscription);
 
-/* Removes a subscriber; CONVO_ENOTFOUND if unknown. A delivery already running on another
- * thread may still call it once. */
+/* Removes a subscriber; CONVO_ENOTFOUND if unknown. Once it returns, `fn` is never called
+ * again, so `user_data` may be freed: called from another thread while `fn` is running, it
+ * waits for that call to return; called from inside a subscriber, it takes effect at once
+ * (a subscriber may remove itself). */
 CONVO_API convo_code convo_unsubscribe(convo_engine *e, uint64_t subscription);
 
 /* Fires every timer due at the clock's now, in deadline order, each at its own deadline
@@ -238,6 +240,8 @@ CONVO_API convo_code convo_clock_set(convo_engine *e, int64_t unix_ms);
  * steps with; bindings, docs and tools use it instead of restating the table):
  * {"statuses":[{"name":"triggered","terminal":false},...],
  *  "channels":["telephone","webrtc","email","text"],
+ *  "initial":[{"channel":"telephone","direction":"inbound","status":"ringing"},
+ *             {"channel":"text","direction":null,"status":"in_progress"},...],
  *  "events":[{"name":"answered","transitions":[{"from":"triggered","to":"in_progress",
  *             "channels":["telephone"]},...]},...],
  *  "timers":[{"name":"ring","armed_in":["ringing"],"channels":[...],

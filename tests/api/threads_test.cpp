@@ -116,3 +116,42 @@ TEST(TimerThread, FiresDeadlinesOnTheSystemClockWithoutTick) {
 
 }  // namespace
 }  // namespace convo_test
+
+namespace convo_test {
+namespace {
+
+struct Pair {
+    convo_engine *engine = nullptr;
+    uint64_t b = 0;
+    int a_calls = 0, b_calls = 0;
+    bool b_removed = false;
+};
+
+void first_removes_second(void *user_data, const char *) {
+    auto *p = static_cast<Pair *>(user_data);
+    ++p->a_calls;
+    if (!p->b_removed) {
+        EXPECT_EQ(convo_unsubscribe(p->engine, p->b), CONVO_OK);
+        p->b_removed = true;
+    }
+}
+void second(void *user_data, const char *) {
+    auto *p = static_cast<Pair *>(user_data);
+    EXPECT_FALSE(p->b_removed) << "called after its unsubscribe returned";
+    ++p->b_calls;
+}
+
+TEST_F(ApiTest, UnsubscribedFromInsideADeliveryIsNotCalledAgain) {
+    Pair p;
+    p.engine = engine_->get();
+    uint64_t a = 0;
+    ASSERT_EQ(convo_subscribe(p.engine, first_removes_second, &p, &a), CONVO_OK);
+    ASSERT_EQ(convo_subscribe(p.engine, second, &p, &p.b), CONVO_OK);
+    make("text");  // created + greeting: two events
+    EXPECT_EQ(p.a_calls, 2);
+    EXPECT_EQ(p.b_calls, 0);  // removed before its turn on the first event
+    EXPECT_EQ(convo_unsubscribe(p.engine, p.b), CONVO_ENOTFOUND);
+}
+
+}  // namespace
+}  // namespace convo_test

@@ -1,0 +1,210 @@
+#include "crash_common.h"
+
+#include <cstdio>
+#include <ctime>
+
+namespace crash {
+namespace {
+
+Call finish(convo_code code, char *out, int http = 0) {
+    Call c;
+    c.code = code;
+    c.error = convo_last_error();
+    c.http = http;
+    if (out != nullptr) {
+        c.body = json::parse(out, nullptr, false);
+        convo_free(out);
+    }
+    return c;
+}
+
+}  // namespace
+
+std::string engine_options(const std::string &path, const std::string &start) {
+    return json{{"path", path},
+                {"synchronous", "full"},
+                {"clock", "manual"},
+                {"start", start},
+                {"platform_max_open_minutes", 120},
+                {"ring_timeout_seconds", 30},
+                {"dial_timeout_seconds", 90},
+                {"token_ttl_seconds", 120},
+                {"log_level", "error"}}
+        .dump();
+}
+
+Call create(convo_session *s, const json &request) {
+    char *out = nullptr;
+    int http = 0;
+    convo_code code = convo_create(s, request.dump().c_str(), &out, &http);
+    return finish(code, out, http);
+}
+
+Call get(convo_session *s, const std::string &id) {
+    char *out = nullptr;
+    convo_code code = convo_get(s, id.c_str(), &out);
+    return finish(code, out);
+}
+
+Call dispatch(convo_session *s, const std::string &id, const json &event) {
+    char *out = nullptr;
+    convo_code code = convo_dispatch(s, id.c_str(), event.dump().c_str(), &out);
+    return finish(code, out);
+}
+
+Call list(convo_session *s, const json &query) {
+    char *out = nullptr;
+    convo_code code = convo_list(s, query.dump().c_str(), &out);
+    return finish(code, out);
+}
+
+Call events(convo_session *s, uint64_t after, unsigned limit) {
+    char *out = nullptr;
+    convo_code code = convo_events(s, after, limit, &out);
+    return finish(code, out);
+}
+
+Call agent_put(convo_session *s, const json &agent) {
+    char *out = nullptr;
+    convo_code code = convo_agent_put(s, agent.dump().c_str(), &out);
+    return finish(code, out);
+}
+
+Call agent_get(convo_session *s, const std::string &id) {
+    char *out = nullptr;
+    convo_code code = convo_agent_get(s, id.c_str(), &out);
+    return finish(code, out);
+}
+
+bool read_feed(convo_session *s, uint64_t after, std::vector<json> *out, std::string *error) {
+    for (;;) {
+        Call c = events(s, after, 1000);
+        if (!c.ok()) {
+            *error = std::string("convo_events: ") + convo_code_name(c.code) + ": " + c.error;
+            return false;
+        }
+        const json &page = c.body.at("events");
+        for (const json &e : page) out->push_back(e);
+        if (page.empty()) return true;
+        after = c.body.at("next_seq").get<uint64_t>();
+    }
+}
+
+bool read_all_conversations(convo_session *s, std::vector<json> *out, std::string *error) {
+    json query{{"limit", 100}};
+    for (;;) {
+        Call c = list(s, query);
+        if (!c.ok()) {
+            *error = std::string("convo_list: ") + convo_code_name(c.code) + ": " + c.error;
+            return false;
+        }
+        for (const json &item : c.body.at("items")) out->push_back(item);
+        if (c.body.at("next_cursor").is_null()) return true;
+        query["cursor"] = c.body.at("next_cursor");
+    }
+}
+
+std::string fingerprint_text(const std::string &text) {
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char ch : text) {
+        h ^= ch;
+        h *= 1099511628211ull;
+    }
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
+}
+
+std::string conversation_fingerprint(json conversation) {
+    conversation.erase("duration");
+    return fingerprint_text(conversation.dump());
+}
+
+json conversation_state(const json &c) {
+    size_t messages = 0;
+    if (c.contains("conversation") && c["conversation"].is_object()) {
+        messages = c["conversation"].value("messages", json::array()).size();
+    }
+    return json{{"fp", conversation_fingerprint(c)},
+                {"status", c.at("status")},
+                {"end_reason", c.at("end_reason")},
+                {"updated_at", c.at("updated_at")},
+                {"user_turn_count", c.at("user_turn_count")},
+                {"messages", messages},
+                {"expires_at", c.at("expires_at")},
+                {"started_at", c.at("started_at")},
+                {"ended_at", c.at("ended_at")},
+                {"tags", c.at("tags")},
+                {"topic", c.at("topic")},
+                {"transferred_to", c.at("transferred_to")}};
+}
+
+int64_t parse_time(const std::string &text) {
+    std::tm tm{};
+    int ms = 0;
+    if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon,
+                    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7) {
+        return -1;
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return static_cast<int64_t>(timegm(&tm)) * 1000 + ms;
+}
+
+std::string format_time(int64_t unix_ms) {
+    std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[96];  // room for any int the compiler can imagine
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<int>(unix_ms % 1000));
+    return buf;
+}
+
+bool Lifecycle::load(convo_engine *engine, std::string *error) {
+    char *out = nullptr;
+    convo_code code = convo_describe(engine, &out);
+    if (code != CONVO_OK) {
+        *error = std::string("convo_describe: ") + convo_code_name(code) + ": " + convo_last_error();
+        return false;
+    }
+    json d = json::parse(out);
+    convo_free(out);
+    for (const json &s : d.at("statuses")) {
+        statuses.insert(s.at("name").get<std::string>());
+        if (s.at("terminal").get<bool>()) terminal.insert(s.at("name").get<std::string>());
+    }
+    for (const json &c : d.at("channels")) channels.insert(c.get<std::string>());
+    for (const json &e : d.at("events")) {
+        const std::string name = e.at("name").get<std::string>();
+        event_types.insert(name);
+        for (const json &t : e.at("transitions")) {
+            for (const json &ch : t.at("channels")) {
+                moves[{name, t.at("from").get<std::string>(), ch.get<std::string>()}] =
+                    t.at("to").get<std::string>();
+            }
+        }
+    }
+    for (const json &t : d.at("timers")) {
+        TimerInfo info;
+        info.end_reason = t.at("end_reason").get<std::string>();
+        for (const json &f : t.at("fires")) {
+            info.fires[f.at("from").get<std::string>()] = f.at("to").get<std::string>();
+        }
+        timer_end_reasons.insert(info.end_reason);
+        timers[t.at("name").get<std::string>()] = std::move(info);
+    }
+    return true;
+}
+
+std::vector<std::string> Lifecycle::allowed(const std::string &status,
+                                            const std::string &channel) const {
+    std::vector<std::string> out;
+    for (const std::string &e : event_types) {
+        if (moves.count({e, status, channel}) != 0) out.push_back(e);
+    }
+    return out;
+}
+
+}  // namespace crash

@@ -1,0 +1,88 @@
+// What the crash-trial child and parent share: engine options, C API calls that return parsed
+// JSON, conversation fingerprints, RFC 3339 times, and the lifecycle table read from
+// convo_describe(). Everything here talks to the engine only through <convo/convo.h>.
+#pragma once
+
+#include <convo/convo.h>
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace crash {
+
+using json = nlohmann::json;
+
+constexpr unsigned kAllScopes =
+    CONVO_SCOPE_READ | CONVO_SCOPE_WRITE | CONVO_SCOPE_SENSITIVE | CONVO_SCOPE_ADMIN;
+
+// The manual clock's start in every trial.
+constexpr const char *kStart = "2026-03-01T09:00:00.000Z";
+
+// The two organizations the workload writes to ("a" and "b" in the pipe protocol).
+constexpr const char *kOrgA = "org_a";
+constexpr const char *kOrgB = "org_b";
+inline const char *org_name(const std::string &short_name) { return short_name == "a" ? kOrgA : kOrgB; }
+
+// Engine options for a trial database: durable commits, manual clock, short timers so that
+// deadlines pass within a workload.
+std::string engine_options(const std::string &path, const std::string &start);
+
+// The outcome of one C API call.
+struct Call {
+    convo_code code = CONVO_EINTERNAL;
+    json body;          // parsed *out_json (null when there was none)
+    std::string error;  // convo_last_error() right after the call
+    int http = 0;
+
+    bool ok() const { return code == CONVO_OK; }
+};
+
+Call create(convo_session *s, const json &request);
+Call get(convo_session *s, const std::string &id);
+Call dispatch(convo_session *s, const std::string &id, const json &event);
+Call list(convo_session *s, const json &query);
+Call events(convo_session *s, uint64_t after, unsigned limit);
+Call agent_put(convo_session *s, const json &agent);
+Call agent_get(convo_session *s, const std::string &id);
+
+// Every feed event of one organization, oldest first (pages through convo_events).
+bool read_feed(convo_session *s, uint64_t after, std::vector<json> *out, std::string *error);
+// Every conversation of one organization (pages through convo_list).
+bool read_all_conversations(convo_session *s, std::vector<json> *out, std::string *error);
+
+// 64-bit FNV-1a of a text, as 16 hex digits.
+std::string fingerprint_text(const std::string &text);
+// A conversation's fingerprint: every field but `duration` (which moves with the clock).
+std::string conversation_fingerprint(json conversation);
+// What a pipe line reports about a conversation: the fingerprint plus readable fields.
+json conversation_state(const json &conversation);
+
+// RFC 3339 "2026-01-02T03:04:05.678Z" <-> Unix milliseconds.
+int64_t parse_time(const std::string &text);
+std::string format_time(int64_t unix_ms);
+
+// The lifecycle table, read from convo_describe() (never restated here).
+struct Lifecycle {
+    std::set<std::string> statuses, terminal, channels, event_types;
+    // (event, from, channel) -> to
+    std::map<std::tuple<std::string, std::string, std::string>, std::string> moves;
+    struct TimerInfo {
+        std::string end_reason;
+        std::map<std::string, std::string> fires;  // from -> to
+    };
+    std::map<std::string, TimerInfo> timers;
+    std::set<std::string> timer_end_reasons;
+
+    bool load(convo_engine *engine, std::string *error);
+    bool is_terminal(const std::string &status) const { return terminal.count(status) != 0; }
+    // Event types the table allows in `status` on `channel`.
+    std::vector<std::string> allowed(const std::string &status, const std::string &channel) const;
+};
+
+}  // namespace crash
