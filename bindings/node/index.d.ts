@@ -355,8 +355,8 @@ export declare class Engine extends EventEmitter {
     now(): Date;
     /** Sets the manual clock (never backwards); does not fire timers. */
     setClock(time: Date | string | number): void;
-    /** Moves the manual clock forward by ms and fires what became due; returns how many. */
-    advance(ms: number): number;
+    /** Moves the manual clock forward by ms and returns the new now; fires nothing (see tick). */
+    advance(ms: number): Date;
     /** Fires timers on setTimeout when due (system clock); unref'd unless keepAlive. */
     startTimers(options?: { keepAlive?: boolean }): void;
     stopTimers(): void;

@@ -36,7 +36,8 @@ engine.advance(2 * MINUTE);
 acme.dispatch(id, { type: 'message', role: 'agent', text: 'Let me check that for you.' });
 console.log(`idle deadline: ${engine.nextDeadline().toISOString()}`);
 
-const fired = engine.advance(5 * MINUTE); // five quiet minutes
+engine.advance(5 * MINUTE); // five quiet minutes
+const fired = engine.tick();
 const c = acme.get(id);
 console.log(`fired ${fired} timer(s): status ${c.status}, end_reason ${c.end_reason}, ` +
             `${c.conversation.messages.length} messages, ${c.duration} s`);

@@ -256,15 +256,16 @@ class Engine extends EventEmitter {
     }
 
     /**
-     * Moves the manual clock `ms` milliseconds forward and fires the timers that became due
-     * (each at its own deadline); returns how many fired.
+     * Moves the manual clock `ms` milliseconds forward and returns the new now. Like
+     * setClock(), it fires nothing: call tick() (as in the C API and the Python package).
      */
     advance(ms) {
         if (!Number.isFinite(ms) || ms < 0) {
             throw new TypeError('advance: expected a non-negative number of milliseconds');
         }
-        this.setClock(this._nowMs() + Math.trunc(ms));
-        return this.tick();
+        const target = this._nowMs() + Math.trunc(ms);
+        this.setClock(target);
+        return new Date(target);
     }
 
     /**

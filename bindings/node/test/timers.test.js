@@ -41,12 +41,15 @@ test('nextDeadline is null when nothing is pending, else the earliest deadline',
 test('idle: quiet minutes close a chat; each message re-arms the timer', (t) => {
     const { engine, session } = acme(t);
     const id = idOf(session.create(requestFor('text', 'outbound', { idle_timeout_minutes: 5 })));
-    assert.equal(engine.advance(4 * MINUTE), 0);
+    engine.advance(4 * MINUTE);
+    assert.equal(engine.tick(), 0);
     session.dispatch(id, { type: 'message', role: 'user', text: 'still there?' });
     assert.equal(engine.nextDeadline().getTime(), START_MS + 9 * MINUTE);
-    assert.equal(engine.advance(4 * MINUTE), 0);
+    engine.advance(4 * MINUTE);
+    assert.equal(engine.tick(), 0);
     assert.equal(session.get(id).status, 'in_progress');
-    assert.equal(engine.advance(MINUTE), 1);
+    engine.advance(MINUTE);
+    assert.equal(engine.tick(), 1);
     const c = session.get(id);
     assert.equal(c.status, 'completed');
     assert.equal(c.end_reason, 'idle_timeout');
@@ -60,14 +63,18 @@ test('ring, dial and join timers close calls that never connect', (t) => {
     const ringing = idOf(session.create(requestFor('telephone', 'inbound')));
     const dialing = idOf(session.create(requestFor('telephone', 'outbound')));
     const token = idOf(session.create(requestFor('webrtc')));
-    assert.equal(engine.advance(29 * SECOND), 0);
-    assert.equal(engine.advance(SECOND), 1);
+    engine.advance(29 * SECOND);
+    assert.equal(engine.tick(), 0);
+    engine.advance(SECOND);
+    assert.equal(engine.tick(), 1);
     assert.deepEqual(pick(session.get(ringing)),
                      ['unanswered', 'ring_timeout', iso(START_MS + 30 * SECOND)]);
-    assert.equal(engine.advance(60 * SECOND), 1);
+    engine.advance(60 * SECOND);
+    assert.equal(engine.tick(), 1);
     assert.deepEqual(pick(session.get(token)),
                      ['unanswered', 'token_expired', iso(START_MS + 90 * SECOND)]);
-    assert.equal(engine.advance(30 * SECOND), 1);
+    engine.advance(30 * SECOND);
+    assert.equal(engine.tick(), 1);
     assert.deepEqual(pick(session.get(dialing)),
                      ['failed', 'dial_timeout', iso(START_MS + 120 * SECOND)]);
     assert.equal(engine.nextDeadline(), null);
@@ -126,4 +133,14 @@ test('advance() and startTimers() are for their own clocks', (t) => {
     assert.throws(() => system.advance(1000), convo.MisuseError);
     const now = system.now().getTime();
     assert.ok(Math.abs(now - Date.now()) < 5000, `system clock now ${now}`);
+});
+
+test('advance() returns the new now and fires nothing until tick()', (t) => {
+    const { engine, session } = acme(t);
+    const id = idOf(session.create(requestFor('text', 'outbound', { idle_timeout_minutes: 1 })));
+    const before = engine.now().getTime();
+    assert.equal(engine.advance(MINUTE).getTime(), before + MINUTE);
+    assert.equal(session.get(id).status, 'in_progress');
+    assert.equal(engine.tick(), 1);
+    assert.equal(session.get(id).status, 'completed');
 });
