@@ -60,6 +60,7 @@ Engine::Engine(Options options, std::unique_ptr<Clock> clock, std::unique_ptr<St
       log_sink_(std::move(log_sink)),
       log_(std::make_shared<spdlog::logger>("convo", log_sink_)),
       store_(std::move(store)),
+      ids_(options_.seed),
       subscribers_([this](const std::string &m) { log_->error("{}", m); }) {
     log_->set_level(spdlog::level::from_str(options_.log_level));
     log_->info("opened {} (last seq {})", options_.path, store_->last_seq());
@@ -271,7 +272,7 @@ Outcome Engine::create(const Session &s, std::string_view json, std::string *out
             case Channel::webrtc:
                 body = Json{{"conversation", conversation_json(made, ch.messages, true, now)},
                             {"connection_details",
-                             {{"url", options_.webrtc_url}, {"token", IdSource::join_token()}}},
+                             {{"url", options_.webrtc_url}, {"token", ids_.join_token()}}},
                             {"capabilities", capabilities_json(version)}};
                 break;
             case Channel::email:

@@ -5,7 +5,11 @@
 
 namespace convo {
 
-IdSource::IdSource() {
+IdSource::IdSource(std::optional<uint64_t> seed) : seeded_(seed.has_value()) {
+    if (seed) {
+        rng_.seed(*seed);
+        return;
+    }
     std::random_device rd;
     std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
     rng_.seed(seq);
@@ -53,7 +57,7 @@ std::string IdSource::join_token() {
     int bits = 0;
     for (int produced = 0; produced < 43;) {
         if (bits < 6) {
-            acc = (acc << 32) | rd();
+            acc = (acc << 32) | (seeded_ ? static_cast<uint32_t>(rng_()) : rd());
             bits += 32;
         }
         bits -= 6;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -13,14 +14,18 @@ namespace convo {
 
 class IdSource {
 public:
-    IdSource();
+    // Seeded from the OS, or from `seed` for reproducible simulations (ids and tokens then
+    // repeat from run to run: never in production).
+    explicit IdSource(std::optional<uint64_t> seed = std::nullopt);
     // RFC 9562 UUIDv7: 48 bits of Unix ms, then random bits. Lower case, 8-4-4-4-12.
     std::string uuid_v7(TimeMs now);
-    // 256 bits from the OS's random source, base64url without padding (43 characters).
-    static std::string join_token();
+    // 258 bits, base64url without padding (43 characters): from the OS's random source, or
+    // from the seeded generator when seeded.
+    std::string join_token();
 
 private:
     std::mt19937_64 rng_;
+    bool seeded_ = false;
 };
 
 bool is_uuid(std::string_view s);               // 8-4-4-4-12 hex digits, any case

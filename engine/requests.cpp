@@ -250,7 +250,7 @@ Outcome parse_options(const char *text, Options *out) {
     CONVO_TRY(f.only({"path", "clock", "start", "synchronous", "platform_max_open_minutes",
                       "ring_timeout_seconds", "dial_timeout_seconds", "token_ttl_seconds",
                       "webrtc_url", "max_open_per_organization", "timer_thread", "log_level",
-                      "max_request_bytes", "max_message_bytes", "max_metadata_bytes"}));
+                      "max_request_bytes", "max_message_bytes", "max_metadata_bytes", "seed"}));
     std::optional<std::string> path, clock, synchronous, url, level;
     CONVO_TRY(f.string("path", &path, true));
     CONVO_TRY(f.string("clock", &clock));
@@ -274,6 +274,9 @@ Outcome parse_options(const char *text, Options *out) {
     CONVO_TRY(f.integer("max_request_bytes", &max_request, 1024, int64_t(1) << 30));
     CONVO_TRY(f.integer("max_message_bytes", &max_message, 1, int64_t(1) << 30));
     CONVO_TRY(f.integer("max_metadata_bytes", &max_metadata, 2, int64_t(1) << 30));
+    std::optional<int64_t> seed;
+    CONVO_TRY(f.integer("seed", &seed, 0, INT64_MAX));
+    if (seed) o.seed = static_cast<uint64_t>(*seed);
     std::optional<bool> timer_thread;
     CONVO_TRY(f.boolean("timer_thread", &timer_thread));
     CONVO_TRY(f.string("log_level", &level));

@@ -34,6 +34,7 @@ struct Options {
     std::optional<int64_t> max_open_per_organization;
     bool timer_thread = false;
     std::string log_level = "warn";
+    std::optional<uint64_t> seed;  // reproducible ids and tokens (simulations, tests)
     Limits limits;
 };
 Outcome parse_options(const char *text, Options *out);

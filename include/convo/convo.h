@@ -128,6 +128,9 @@ CONVO_API void convo_free(void *p);
  *                              background thread (system clock only: EINVALID with manual)
  *   log_level                  "trace" | "debug" | "info" | "warn" (default) | "error" |
  *                              "critical" | "off"
+ *   seed                       integer >= 0: ids and webrtc tokens come from a generator
+ *                              with this seed, so a simulation repeats byte for byte.
+ *                              Tokens become guessable: never in production.
  *   max_request_bytes          integer, default 1048576: largest JSON input of a call
  *   max_message_bytes          integer, default 65536: largest free-text field
  *   max_metadata_bytes         integer, default 65536: largest object field, as JSON

@@ -51,3 +51,27 @@ TEST(Options, TimerThreadNeedsTheSystemClock) {
 
 }  // namespace
 }  // namespace convo_test
+
+namespace convo_test {
+namespace {
+
+// The whole feed and every conversation of a seeded run, as text.
+std::string seeded_run(uint64_t seed) {
+    Engine engine(json{{"seed", seed}});
+    EXPECT_EQ(engine.open_code(), CONVO_OK) << engine.open_error();
+    convo_session *s = engine.session();
+    EXPECT_TRUE(agent_put(s, standard_agent()).ok());
+    std::string out;
+    for (const char *ch : {"text", "telephone", "webrtc", "email"}) out += create(s, request_for(ch)).body.dump();
+    engine.advance_and_tick(25LL * 60 * 60 * 1000);
+    return out + events(s, 0, 1000).body.dump();
+}
+
+TEST(Options, SameSeedSameRunByteForByte) {
+    std::string a = seeded_run(7), b = seeded_run(7), c = seeded_run(8);
+    EXPECT_EQ(a, b);
+    EXPECT_NE(a, c);
+}
+
+}  // namespace
+}  // namespace convo_test

@@ -47,14 +47,26 @@ TEST(Ids, UuidV7IsWellFormedAndTimeOrdered) {
 
 TEST(Ids, JoinTokensAreLongUrlSafeAndDistinct) {
     std::set<std::string> seen;
+    IdSource ids;
     for (int i = 0; i < 200; ++i) {
-        std::string t = IdSource::join_token();
+        std::string t = ids.join_token();
         EXPECT_EQ(t.size(), 43u);  // 258 bits of base64url
         EXPECT_EQ(t.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
                   std::string::npos);
         seen.insert(t);
     }
     EXPECT_EQ(seen.size(), 200u);
+}
+
+TEST(Ids, ASeedMakesIdsAndTokensRepeat) {
+    IdSource a(42), b(42), c(43);
+    for (int i = 0; i < 5; ++i) {
+        std::string ua = a.uuid_v7(1767225600000 + i), ta = a.join_token();
+        EXPECT_EQ(ua, b.uuid_v7(1767225600000 + i));
+        EXPECT_EQ(ta, b.join_token());
+        EXPECT_NE(ua, c.uuid_v7(1767225600000 + i));
+        EXPECT_NE(ta, c.join_token());
+    }
 }
 
 TEST(Ids, Checks) {
