@@ -421,14 +421,11 @@ private:
     template <typename Fn>
     Outcome transaction(const char *what, Fn &&fn) {
         return guard(what, [&] {
-            begin_->exec();
-            begin_->reset();
+            reset(*begin_).exec();
             try {
                 fn();
-                commit_->exec();
-                commit_->reset();
+                reset(*commit_).exec();
             } catch (...) {
-                commit_->reset();
                 try {
                     db_->exec("ROLLBACK");
                 } catch (const SQLite::Exception &) {
@@ -440,8 +437,11 @@ private:
         });
     }
 
+    // Readies a cached statement. sqlite3_reset reports the error of the statement's previous
+    // step, already handled when it happened: tryReset() ignores it, where reset() would throw
+    // it again and fail an unrelated later call.
     static SQLite::Statement &reset(SQLite::Statement &st) {
-        st.reset();
+        st.tryReset();
         st.clearBindings();
         return st;
     }
