@@ -214,7 +214,8 @@ public:
     Outcome load(const std::string &org, const std::string &id,
                  std::optional<Conversation> *out) override {
         return guard("load conversation", [&] {
-            SQLite::Statement &st = reset(*load_);
+            Use use(*load_);
+            SQLite::Statement &st = *use;
             st.bind(1, id);
             st.bind(2, org);
             out->reset();
@@ -226,7 +227,8 @@ public:
     Outcome find_owner(const std::string &id, std::optional<std::string> *org,
                        std::optional<StoredResponse> *response) override {
         return guard("find conversation", [&] {
-            SQLite::Statement &st = reset(*owner_);
+            Use use(*owner_);
+            SQLite::Statement &st = *use;
             st.bind(1, id);
             org->reset();
             response->reset();
@@ -243,7 +245,8 @@ public:
 
     Outcome transcript(const Conversation &c, std::vector<Message> *out) override {
         return guard("read transcript", [&] {
-            SQLite::Statement &st = reset(*transcript_);
+            Use use(*transcript_);
+            SQLite::Statement &st = *use;
             st.bind(1, static_cast<int64_t>(c.rowid));
             out->clear();
             while (st.executeStep()) {
@@ -275,7 +278,8 @@ public:
 
     Outcome count_open(const std::string &org, int64_t *out) override {
         return guard("count open conversations", [&] {
-            SQLite::Statement &st = reset(*count_open_);
+            Use use(*count_open_);
+            SQLite::Statement &st = *use;
             st.bind(1, org);
             st.executeStep();
             *out = st.getColumn(0).getInt64();
@@ -285,7 +289,8 @@ public:
 
     Outcome event_seen(const Conversation &c, const std::string &event_id, bool *seen) override {
         return guard("look up event id", [&] {
-            SQLite::Statement &st = reset(*event_seen_);
+            Use use(*event_seen_);
+            SQLite::Statement &st = *use;
             st.bind(1, static_cast<int64_t>(c.rowid));
             st.bind(2, event_id);
             *seen = st.executeStep();
@@ -296,7 +301,8 @@ public:
     Outcome read_events(const std::string &org, uint64_t after, unsigned limit,
                         std::vector<FeedEvent> *out) override {
         return guard("read events", [&] {
-            SQLite::Statement &st = reset(*read_events_);
+            Use use(*read_events_);
+            SQLite::Statement &st = *use;
             st.bind(1, org);
             st.bind(2, static_cast<int64_t>(after > uint64_t(INT64_MAX) ? INT64_MAX : after));
             st.bind(3, static_cast<int64_t>(limit));
@@ -324,7 +330,8 @@ public:
 
     Outcome due(TimeMs now, int limit, std::vector<DueTimer> *out) override {
         return guard("find due timers", [&] {
-            SQLite::Statement &st = reset(*due_);
+            Use use(*due_);
+            SQLite::Statement &st = *use;
             st.bind(1, static_cast<int64_t>(now));
             st.bind(2, limit);
             out->clear();
@@ -337,7 +344,8 @@ public:
 
     Outcome next_deadline(std::optional<TimeMs> *out) override {
         return guard("find next deadline", [&] {
-            SQLite::Statement &st = reset(*next_deadline_);
+            Use use(*next_deadline_);
+            SQLite::Statement &st = *use;
             out->reset();
             if (st.executeStep() && !st.getColumn(0).isNull()) *out = st.getColumn(0).getInt64();
             return Outcome::ok();
@@ -360,7 +368,8 @@ public:
     Outcome version_ids(const std::string &org, const std::string &agent_id,
                         std::map<int, std::string> *out) override {
         return guard("read agent versions", [&] {
-            SQLite::Statement &st = reset(*version_ids_);
+            Use use(*version_ids_);
+            SQLite::Statement &st = *use;
             st.bind(1, org);
             st.bind(2, agent_id);
             out->clear();
@@ -446,9 +455,25 @@ private:
         return st;
     }
 
-    Outcome read_agent(SQLite::Statement &st, const std::string &org, const std::string &key,
+    // A cached query readied for one use and reset when the use ends. A query left mid-result
+    // keeps its read transaction open, and while one is open SQLite cannot checkpoint the WAL,
+    // which then grows without bound (found by the crash trials).
+    class Use {
+    public:
+        explicit Use(SQLite::Statement &st) : st_(reset(st)) {}
+        ~Use() { st_.tryReset(); }
+        Use(const Use &) = delete;
+        Use &operator=(const Use &) = delete;
+        SQLite::Statement &operator*() const { return st_; }
+
+    private:
+        SQLite::Statement &st_;
+    };
+
+    Outcome read_agent(SQLite::Statement &stmt, const std::string &org, const std::string &key,
                        std::optional<Agent> *out) {
-        reset(st);
+        Use use(stmt);
+        SQLite::Statement &st = *use;
         st.bind(1, org);
         st.bind(2, key);
         out->reset();

@@ -96,6 +96,33 @@ TEST(SqliteStore, SecondEngineOnTheSameFileIsAConflict) {
     EXPECT_TRUE(Engine::open(options.c_str(), &second).is_ok());
 }
 
+// Reads that leave a statement mid-result hold a read transaction open, and SQLite then never
+// checkpoints the WAL: it grew past 100 MB over 4,000 messages before the fix.
+TEST(SqliteStore, WalStaysBoundedWhileTheEngineRuns) {
+    std::string path = temp_db("wal_bound");
+    std::unique_ptr<Engine> e;
+    ASSERT_TRUE(Engine::open(("{\"path\":\"" + path + "\",\"clock\":\"manual\"}").c_str(), &e).is_ok());
+    Session s;
+    ASSERT_TRUE(e->open_session("org", CONVO_SCOPE_READ | CONVO_SCOPE_WRITE | CONVO_SCOPE_ADMIN, &s).is_ok());
+    std::string out;
+    int http = 0;
+    ASSERT_TRUE(e->agent_put(s, R"({"id":"a","name":"A","versions":[{"version":1,"published":true}]})", &out).is_ok());
+    ASSERT_TRUE(e->create(s, R"({"id":"3c90c3cc-0d44-4b50-8888-8dd25736052a","channel":"text","user_id":"u","agent_id":"a"})",
+                          &out, &http).is_ok());
+    const std::string id = "3c90c3cc-0d44-4b50-8888-8dd25736052a";
+    for (int i = 0; i < 3000; ++i) {
+        ASSERT_TRUE(e->dispatch(s, id, R"({"type":"message","role":"user","text":"hello there"})", &out).is_ok());
+        if (i % 500 == 0) ASSERT_TRUE(e->get(s, id, &out).is_ok());
+    }
+    FILE *wal = std::fopen((path + "-wal").c_str(), "rb");
+    ASSERT_NE(wal, nullptr);
+    std::fseek(wal, 0, SEEK_END);
+    long size = std::ftell(wal);
+    std::fclose(wal);
+    // SQLite checkpoints every 1000 pages (4 MB); 3000 commits unchecked make ~25 MB.
+    EXPECT_LT(size, 8L << 20) << "the -wal file is " << size << " bytes";
+}
+
 TEST(SqliteStore, SchemaVersionIsRecorded) {
     std::string path = temp_db("version");
     {

@@ -166,7 +166,8 @@ bool Lifecycle::load(convo_engine *engine, std::string *error) {
     char *out = nullptr;
     convo_code code = convo_describe(engine, &out);
     if (code != CONVO_OK) {
-        *error = std::string("convo_describe: ") + convo_code_name(code) + ": " + convo_last_error();
+        *error =
+            std::string("convo_describe: ") + convo_code_name(code) + ": " + convo_last_error();
         return false;
     }
     json d = json::parse(out);

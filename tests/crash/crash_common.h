@@ -7,12 +7,11 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <tuple>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace crash {
 
@@ -27,7 +26,9 @@ constexpr const char *kStart = "2026-03-01T09:00:00.000Z";
 // The two organizations the workload writes to ("a" and "b" in the pipe protocol).
 constexpr const char *kOrgA = "org_a";
 constexpr const char *kOrgB = "org_b";
-inline const char *org_name(const std::string &short_name) { return short_name == "a" ? kOrgA : kOrgB; }
+inline const char *org_name(const std::string &short_name) {
+    return short_name == "a" ? kOrgA : kOrgB;
+}
 
 // Engine options for a trial database: durable commits, manual clock, short timers so that
 // deadlines pass within a workload.

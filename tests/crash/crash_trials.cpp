@@ -44,7 +44,7 @@ struct Config {
     uint64_t trials = 20;
     uint64_t seed = 1;
     bool verbose = false;
-    int64_t max_delay_us = 250000;
+    int64_t max_delay_us = 1500000;
     int64_t kill_after_ack = -1;
     int max_ops = 3000;
     std::string dir;
@@ -63,19 +63,31 @@ struct Coverage {
         for (const json &a : acks) {
             const std::string op = a.value("op", ""), rc = a.value("rc", "");
             if (op == "create") {
-                if (rc != "CONVO_OK") ++refused_creates;
-                else if (a.at("events").empty()) ++repeated_ids;
-                else ++creates[a.at("req").at("channel").get<std::string>()];
+                if (rc != "CONVO_OK") {
+                    ++refused_creates;
+                } else if (a.at("events").empty()) {
+                    ++repeated_ids;
+                } else {
+                    ++creates[a.at("req").at("channel").get<std::string>()];
+                }
             } else if (op == "dispatch") {
                 const std::string type = a.at("req").value("type", "?");
                 for (const json &e : a.at("events")) {
-                    if (e.at("type") == "status_changed" && e.at("data").contains("timer")) ++timers_in_dispatch;
+                    if (e.at("type") == "status_changed" && e.at("data").contains("timer")) {
+                        ++timers_in_dispatch;
+                    }
                 }
-                if (rc == "CONVO_OK" && a.value("duplicate", false)) ++duplicates;
-                else if (rc == "CONVO_OK") ++accepted[type];
-                else if (rc == "CONVO_ECONFLICT") ++refused[type];
-                else if (rc == "CONVO_EINVALID") ++invalid;
-                else ++unknown;
+                if (rc == "CONVO_OK" && a.value("duplicate", false)) {
+                    ++duplicates;
+                } else if (rc == "CONVO_OK") {
+                    ++accepted[type];
+                } else if (rc == "CONVO_ECONFLICT") {
+                    ++refused[type];
+                } else if (rc == "CONVO_EINVALID") {
+                    ++invalid;
+                } else {
+                    ++unknown;
+                }
             } else if (op == "clock") {
                 ++clock_advances;
             } else if (op == "tick") {
@@ -100,16 +112,19 @@ struct TrialOutcome {
 
 struct Totals {
     uint64_t passed = 0, failed = 0, acked_ops = 0, injected = 0, detected = 0;
-    uint64_t before_first_ack = 0, between_ops = 0, in_write = 0, in_write_committed = 0, in_read = 0;
+    uint64_t before_first_ack = 0, between_ops = 0, in_write = 0, in_write_committed = 0,
+             in_read = 0;
     Coverage coverage;
-    uint64_t torn_wal = 0, max_wal_frames = 0, conversations = 0, feed_events = 0, timers_fired = 0, replays = 0;
+    uint64_t torn_wal = 0, max_wal_frames = 0, conversations = 0, feed_events = 0, timers_fired = 0,
+             replays = 0;
 };
 
 int usage(const char *argv0) {
-    std::fprintf(stderr,
-                 "usage: %s --trials N --seed S [--verbose] [--max-delay-us U] [--kill-after-ack K]\n"
-                 "          [--max-ops M] [--dir D] [--keep] [--inject drop-acknowledged-commit]\n",
-                 argv0);
+    std::fprintf(
+        stderr,
+        "usage: %s --trials N --seed S [--verbose] [--max-delay-us U] [--kill-after-ack K]\n"
+        "          [--max-ops M] [--dir D] [--keep] [--inject drop-acknowledged-commit]\n",
+        argv0);
     return 2;
 }
 
@@ -159,10 +174,11 @@ bool parse_args(int argc, char **argv, Config *c) {
 void take_lines(std::string &buffer, std::vector<json> *acks, Verdict *v) {
     size_t start = 0;
     for (size_t nl; (nl = buffer.find('\n', start)) != std::string::npos; start = nl + 1) {
-        json line = json::parse(buffer.begin() + static_cast<long>(start), buffer.begin() + static_cast<long>(nl),
-                                nullptr, false);
+        json line = json::parse(buffer.begin() + static_cast<long>(start),
+                                buffer.begin() + static_cast<long>(nl), nullptr, false);
         if (line.is_discarded() || !line.is_object()) {
-            v->failures.push_back("garbled acknowledgement line: " + buffer.substr(start, nl - start));
+            v->failures.push_back("garbled acknowledgement line: " +
+                                  buffer.substr(start, nl - start));
         } else {
             acks->push_back(std::move(line));
         }
@@ -193,7 +209,8 @@ TrialOutcome run_trial(const Config &cfg, uint64_t seed) {
     out.dir = tmpl;
     const std::string db = out.dir + "/trial.db";
 
-    void *page = mmap(nullptr, sizeof(InFlight), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    void *page =
+        mmap(nullptr, sizeof(InFlight), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (page == MAP_FAILED) {
         out.verdict.failures.push_back(std::string("mmap: ") + std::strerror(errno));
         return out;
@@ -207,8 +224,9 @@ TrialOutcome run_trial(const Config &cfg, uint64_t seed) {
     }
     std::mt19937_64 rng(seed ^ 0x5DEECE66Dull);
     // One trial in ten dies in the first 20 ms (opening, schema, agents, first creates).
-    const int64_t cap = std::uniform_int_distribution<int>(0, 9)(rng) == 0 ? std::min<int64_t>(20000, cfg.max_delay_us)
-                                                                             : cfg.max_delay_us;
+    const int64_t cap = std::uniform_int_distribution<int>(0, 9)(rng) == 0
+                            ? std::min<int64_t>(20000, cfg.max_delay_us)
+                            : cfg.max_delay_us;
     out.delay_us = std::uniform_int_distribution<int64_t>(0, cap)(rng);
 
     std::fflush(stdout);
@@ -241,21 +259,26 @@ TrialOutcome run_trial(const Config &cfg, uint64_t seed) {
         }
         auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(
             (cfg.kill_after_ack < 0 ? deadline : give_up) - now);
-        timespec ts{static_cast<time_t>(left.count() / 1000000000), static_cast<long>(left.count() % 1000000000)};
+        timespec ts{static_cast<time_t>(left.count() / 1000000000),
+                    static_cast<long>(left.count() % 1000000000)};
         pollfd pfd{fds[0], POLLIN, 0};
         int n = ppoll(&pfd, 1, &ts, nullptr);
         if (n <= 0) continue;
         if (!read_some(fds[0], buffer, &eof)) break;
         take_lines(buffer, &acks, &harness);
-        if (cfg.kill_after_ack >= 0 && acks.size() >= static_cast<size_t>(cfg.kill_after_ack)) break;
-        if (!acks.empty() && (acks.back().value("op", "") == "done" || acks.back().value("op", "") == "fatal")) break;
+        if (cfg.kill_after_ack >= 0 && acks.size() >= static_cast<size_t>(cfg.kill_after_ack)) {
+            break;
+        }
+        const std::string last = acks.empty() ? "" : acks.back().value("op", "");
+        if (last == "done" || last == "fatal") break;
     }
     kill(pid, SIGKILL);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)) {
-        harness.failures.push_back("the child ended on its own (status " + std::to_string(status) + ")");
+        harness.failures.push_back("the child ended on its own (status " + std::to_string(status) +
+                                   ")");
     }
     // Lines written before the kill are in the pipe: they were acknowledged.
     while (!eof && read_some(fds[0], buffer, &eof)) {
@@ -270,7 +293,8 @@ TrialOutcome run_trial(const Config &cfg, uint64_t seed) {
     record.mid_call = started > finished;
     record.in_main_call = record.mid_call && in_flight->in_call.load() != 0;
     if (started > last_acked) {
-        record.in_flight = json::parse(std::string(in_flight->intent, in_flight->length.load()), nullptr, false);
+        record.in_flight =
+            json::parse(std::string(in_flight->intent, in_flight->length.load()), nullptr, false);
         if (record.in_flight.is_discarded()) {
             harness.failures.push_back("unreadable in-flight record");
             record.in_flight = nullptr;
@@ -300,7 +324,8 @@ TrialOutcome run_trial(const Config &cfg, uint64_t seed) {
     }
 
     out.verdict = verify(record);
-    out.verdict.failures.insert(out.verdict.failures.begin(), harness.failures.begin(), harness.failures.end());
+    out.verdict.failures.insert(out.verdict.failures.begin(), harness.failures.begin(),
+                                harness.failures.end());
     if (out.verdict.failures.empty() && !cfg.keep) {
         std::error_code ec;
         std::filesystem::remove_all(out.dir, ec);
@@ -309,12 +334,15 @@ TrialOutcome run_trial(const Config &cfg, uint64_t seed) {
 }
 
 std::string describe_kill(const TrialOutcome &t) {
-    std::string s = "killed after " + std::to_string(t.delay_us) + " us, " + std::to_string(t.acks) +
-                    " operations acknowledged";
+    std::string s = "killed after " + std::to_string(t.delay_us) + " us, " +
+                    std::to_string(t.acks) + " operations acknowledged";
     if (t.in_flight.is_null()) return s + ", nothing in flight";
-    s += ", in flight: op " + t.in_flight.value("k", json(0)).dump() + " " + t.in_flight.value("op", "");
+    s += ", in flight: op " + t.in_flight.value("k", json(0)).dump() + " " +
+         t.in_flight.value("op", "");
     if (t.in_flight.contains("req")) s += " " + t.in_flight.at("req").dump();
-    s += t.in_main_call ? " (inside the call" : t.mid_call ? " (in the reads after the call" : " (its calls had returned";
+    s += t.in_main_call ? " (inside the call"
+         : t.mid_call   ? " (in the reads after the call"
+                        : " (its calls had returned";
     s += t.verdict.committed_unacknowledged ? ", committed)" : ", not committed)";
     return s;
 }
@@ -365,37 +393,44 @@ int main(int argc, char **argv) {
         c.timers_in_ticks += o.coverage.timers_in_ticks;
         c.timers_in_dispatch += o.coverage.timers_in_dispatch;
         if (o.wal.uncommitted_frames > 0) ++t.torn_wal;
-        t.max_wal_frames = std::max<uint64_t>(t.max_wal_frames, o.wal.committed_frames + o.wal.uncommitted_frames);
+        t.max_wal_frames =
+            std::max<uint64_t>(t.max_wal_frames, o.wal.committed_frames + o.wal.uncommitted_frames);
         t.conversations += v.conversations;
         t.feed_events += v.feed_events;
         t.timers_fired += v.timers_fired;
         t.replays += v.idempotent_replays;
         if (cfg.verbose) {
-            std::printf("trial seed %llu: %s; wal %llu committed + %llu torn frames%s; %llu conversations, "
-                        "%llu feed events, %llu timers fired after reopen: %s\n",
-                        static_cast<unsigned long long>(seed), describe_kill(o).c_str(),
-                        static_cast<unsigned long long>(o.wal.committed_frames),
-                        static_cast<unsigned long long>(o.wal.uncommitted_frames),
-                        o.dropped_commit ? " (last two commits dropped on purpose)" : "",
-                        static_cast<unsigned long long>(v.conversations),
-                        static_cast<unsigned long long>(v.feed_events),
-                        static_cast<unsigned long long>(v.timers_fired), ok ? "ok" : "FAILED");
+            std::printf(
+                "trial seed %llu: %s; wal %llu committed + %llu torn frames%s; %llu conversations, "
+                "%llu feed events, %llu timers fired after reopen: %s\n",
+                static_cast<unsigned long long>(seed), describe_kill(o).c_str(),
+                static_cast<unsigned long long>(o.wal.committed_frames),
+                static_cast<unsigned long long>(o.wal.uncommitted_frames),
+                o.dropped_commit ? " (last two commits dropped on purpose)" : "",
+                static_cast<unsigned long long>(v.conversations),
+                static_cast<unsigned long long>(v.feed_events),
+                static_cast<unsigned long long>(v.timers_fired), ok ? "ok" : "FAILED");
         }
         if (injected) {
-            std::printf("%s seed %llu (last two commits dropped on purpose): %s\n", ok ? "UNDETECTED" : "detected",
-                        static_cast<unsigned long long>(seed), ok ? "every check passed" : v.failures[0].c_str());
+            std::printf("%s seed %llu (last two commits dropped on purpose): %s\n",
+                        ok ? "UNDETECTED" : "detected", static_cast<unsigned long long>(seed),
+                        ok ? "every check passed" : v.failures[0].c_str());
         } else if (!ok) {
-            std::printf("FAIL seed %llu: %s; database kept in %s\n", static_cast<unsigned long long>(seed),
-                        describe_kill(o).c_str(), o.dir.c_str());
+            std::printf("FAIL seed %llu: %s; database kept in %s\n",
+                        static_cast<unsigned long long>(seed), describe_kill(o).c_str(),
+                        o.dir.c_str());
             for (const std::string &f : v.failures) std::printf("  - %s\n", f.c_str());
-            std::printf("  reproduce: %s --trials 1 --seed %llu --keep  (to land the kill at the same point: "
-                        "--kill-after-ack %zu)\n",
-                        argv[0], static_cast<unsigned long long>(seed), o.acks);
+            std::printf(
+                "  reproduce: %s --trials 1 --seed %llu --keep  (to land the kill at the same "
+                "point: "
+                "--kill-after-ack %zu)\n",
+                argv[0], static_cast<unsigned long long>(seed), o.acks);
         }
         if (!cfg.verbose && ((i + 1) % step == 0 || i + 1 == cfg.trials)) {
             double secs = std::chrono::duration<double>(Clock::now() - begin).count();
             std::printf("crash trials: %llu/%llu run, %llu failed, %.1f s\n",
-                        static_cast<unsigned long long>(i + 1), static_cast<unsigned long long>(cfg.trials),
+                        static_cast<unsigned long long>(i + 1),
+                        static_cast<unsigned long long>(cfg.trials),
                         static_cast<unsigned long long>(t.failed), secs);
         }
     }
@@ -406,35 +441,58 @@ int main(int argc, char **argv) {
         for (const auto &[k, n] : m) out += (out.empty() ? "" : " ") + k + " " + std::to_string(n);
         return out.empty() ? std::string("none") : out;
     };
-    std::printf("workload: new conversations by channel: %s; %llu repeated client ids, %llu refused creates\n",
-                per_type(c.creates).c_str(), static_cast<unsigned long long>(c.repeated_ids),
-                static_cast<unsigned long long>(c.refused_creates));
+    std::printf(
+        "workload: new conversations by channel: %s; %llu repeated client ids, %llu refused "
+        "creates\n",
+        per_type(c.creates).c_str(), static_cast<unsigned long long>(c.repeated_ids),
+        static_cast<unsigned long long>(c.refused_creates));
     std::printf("workload: events accepted: %s\n", per_type(c.accepted).c_str());
     std::printf("workload: events the table refused (409): %s\n", per_type(c.refused).c_str());
-    std::printf("workload: %llu repeated event ids, %llu invalid events, %llu to unknown or foreign conversations; "
-                "%llu clock advances, %llu ticks firing %llu timers, %llu more timers fired inside dispatches\n",
-                static_cast<unsigned long long>(c.duplicates), static_cast<unsigned long long>(c.invalid),
-                static_cast<unsigned long long>(c.unknown), static_cast<unsigned long long>(c.clock_advances),
-                static_cast<unsigned long long>(c.ticks), static_cast<unsigned long long>(c.timers_in_ticks),
-                static_cast<unsigned long long>(c.timers_in_dispatch));
-    std::printf("kill points: %llu between operations, %llu in a read, %llu inside a writing call (%llu had "
-                "committed, %llu had not); %llu before the first acknowledgement; %llu left a torn WAL tail; "
-                "largest WAL left behind: %llu frames\n",
-                static_cast<unsigned long long>(t.between_ops), static_cast<unsigned long long>(t.in_read),
-                static_cast<unsigned long long>(t.in_write),
-                static_cast<unsigned long long>(t.in_write_committed),
-                static_cast<unsigned long long>(t.in_write - t.in_write_committed),
-                static_cast<unsigned long long>(t.before_first_ack), static_cast<unsigned long long>(t.torn_wal), static_cast<unsigned long long>(t.max_wal_frames));
-    std::printf("checked: %llu conversations, %llu feed events, %llu overdue timers fired after reopen, "
-                "%llu idempotent replays; %.1f s\n",
-                static_cast<unsigned long long>(t.conversations), static_cast<unsigned long long>(t.feed_events),
-                static_cast<unsigned long long>(t.timers_fired), static_cast<unsigned long long>(t.replays), secs);
+    std::printf(
+        "workload: %llu repeated event ids, %llu invalid events, %llu to unknown or foreign "
+        "conversations; "
+        "%llu clock advances, %llu ticks firing %llu timers, %llu more timers fired inside "
+        "dispatches\n",
+        static_cast<unsigned long long>(c.duplicates), static_cast<unsigned long long>(c.invalid),
+        static_cast<unsigned long long>(c.unknown),
+        static_cast<unsigned long long>(c.clock_advances), static_cast<unsigned long long>(c.ticks),
+        static_cast<unsigned long long>(c.timers_in_ticks),
+        static_cast<unsigned long long>(c.timers_in_dispatch));
+    std::printf(
+        "kill points: %llu between operations, %llu in a call that writes nothing or in the reads "
+        "after "
+        "a call, %llu inside a writing call (%llu had committed, %llu had not); %llu before the "
+        "first "
+        "acknowledgement; %llu left a torn WAL tail; largest WAL left behind: %llu frames\n",
+        static_cast<unsigned long long>(t.between_ops), static_cast<unsigned long long>(t.in_read),
+        static_cast<unsigned long long>(t.in_write),
+        static_cast<unsigned long long>(t.in_write_committed),
+        static_cast<unsigned long long>(t.in_write - t.in_write_committed),
+        static_cast<unsigned long long>(t.before_first_ack),
+        static_cast<unsigned long long>(t.torn_wal),
+        static_cast<unsigned long long>(t.max_wal_frames));
+    std::printf(
+        "checked: %llu conversations, %llu feed events, %llu overdue timers fired after reopen, "
+        "%llu idempotent replays; %.1f s\n",
+        static_cast<unsigned long long>(t.conversations),
+        static_cast<unsigned long long>(t.feed_events),
+        static_cast<unsigned long long>(t.timers_fired), static_cast<unsigned long long>(t.replays),
+        secs);
     if (cfg.inject_drop_commit) {
-        std::printf("self-test: %llu of %llu trials with acknowledged commits dropped on purpose were caught\n",
-                    static_cast<unsigned long long>(t.detected), static_cast<unsigned long long>(t.injected));
+        std::printf(
+            "self-test: %llu of %llu trials with acknowledged commits dropped on purpose were "
+            "caught\n",
+            static_cast<unsigned long long>(t.detected),
+            static_cast<unsigned long long>(t.injected));
     }
-    std::printf("crash trials: %llu passed, %llu failed (acknowledged ops checked: %llu, kills mid-transaction: %llu)\n",
-                static_cast<unsigned long long>(t.passed), static_cast<unsigned long long>(t.failed),
-                static_cast<unsigned long long>(t.acked_ops), static_cast<unsigned long long>(t.in_write));
+    std::printf(
+        "crash trials: %llu passed, %llu failed (acknowledged ops checked: %llu, kills "
+        "mid-transaction: %llu)\n",
+        static_cast<unsigned long long>(t.passed), static_cast<unsigned long long>(t.failed),
+        static_cast<unsigned long long>(t.acked_ops), static_cast<unsigned long long>(t.in_write));
+    if (cfg.inject_drop_commit && t.injected == 0) {
+        std::printf("self-test: no trial had two commits to drop; kill later (--kill-after-ack)\n");
+        return 1;
+    }
     return t.failed == 0 && t.detected == t.injected ? 0 : 1;
 }

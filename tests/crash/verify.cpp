@@ -16,10 +16,13 @@ bool is_timer_change(const json &e) {
 
 // Any event that is not a timer firing: the effect of a create or dispatched event itself.
 bool has_effect(const std::vector<json> &events) {
-    return std::any_of(events.begin(), events.end(), [](const json &e) { return !is_timer_change(e); });
+    return std::any_of(events.begin(), events.end(),
+                       [](const json &e) { return !is_timer_change(e); });
 }
 
-std::string short_id(const std::string &id) { return id.substr(0, 8); }
+std::string short_id(const std::string &id) {
+    return id.substr(0, 8);
+}
 
 std::string show_event(const json &e) {
     std::string s = "seq " + e.at("seq").dump() + " " + e.at("type").get<std::string>() + " of " +
@@ -35,7 +38,9 @@ std::string show_op(const json &op) {
     std::string s = "op " + op.value("k", json(0)).dump() + " " + op.value("op", std::string("?"));
     if (op.contains("id")) s += " " + short_id(op.at("id").get<std::string>());
     if (op.contains("req") && op.at("op") == "dispatch") s += " " + op.at("req").dump();
-    if (op.contains("req") && op.at("op") == "create") s += " " + op.at("req").value("channel", "") + " channel";
+    if (op.contains("req") && op.at("op") == "create") {
+        s += " " + op.at("req").value("channel", "") + " channel";
+    }
     return s;
 }
 
@@ -48,9 +53,12 @@ std::string explain(const json &op, const std::vector<json> &events) {
         if (events[0].at("type") != "created" || events[0].at("conversation_id") != id) {
             return "a create of " + short_id(id) + " appended " + show_event(events[0]);
         }
-        if (events.size() > 2) return "a create appended " + std::to_string(events.size()) + " events";
-        if (events.size() == 2 && (events[1].at("type") != "message" || events[1].at("conversation_id") != id ||
-                                   events[1].at("data").at("role") != "agent")) {
+        if (events.size() > 2) {
+            return "a create appended " + std::to_string(events.size()) + " events";
+        }
+        if (events.size() == 2 &&
+            (events[1].at("type") != "message" || events[1].at("conversation_id") != id ||
+             events[1].at("data").at("role") != "agent")) {
             return "a create appended " + show_event(events[1]) + " after created";
         }
         return "";
@@ -60,14 +68,19 @@ std::string explain(const json &op, const std::vector<json> &events) {
         const std::string type = op.at("req").value("type", "");
         bool effect_seen = false;
         for (const json &e : events) {
-            if (e.at("conversation_id") != id) return "a dispatch to " + short_id(id) + " appended " + show_event(e);
+            if (e.at("conversation_id") != id) {
+                return "a dispatch to " + short_id(id) + " appended " + show_event(e);
+            }
             if (is_timer_change(e)) {
-                if (effect_seen) return "a timer fired after the event's own effect: " + show_event(e);
+                if (effect_seen) {
+                    return "a timer fired after the event's own effect: " + show_event(e);
+                }
                 continue;
             }
-            bool mine = (e.at("type") == "status_changed" && e.at("data").value("event", "") == type) ||
-                        (e.at("type") == "message" && type == "message") ||
-                        (e.at("type") == "annotated" && type == "annotate");
+            bool mine =
+                (e.at("type") == "status_changed" && e.at("data").value("event", "") == type) ||
+                (e.at("type") == "message" && type == "message") ||
+                (e.at("type") == "annotated" && type == "annotate");
             if (!mine) return "a '" + type + "' event appended " + show_event(e);
             effect_seen = true;
         }
@@ -79,7 +92,8 @@ std::string explain(const json &op, const std::vector<json> &events) {
         }
         return "";
     }
-    return "'" + kind + "' appended " + std::to_string(events.size()) + " events, first " + show_event(events[0]);
+    return "'" + kind + "' appended " + std::to_string(events.size()) + " events, first " +
+           show_event(events[0]);
 }
 
 // A conversation as its feed events tell it.
@@ -104,7 +118,8 @@ std::map<std::string, Replayed> replay(const std::vector<json> &feed, const Life
         auto it = out.find(id);
         if (type == "created") {
             if (it != out.end()) {
-                problems->push_back("conversation " + short_id(id) + " has a second created event: " + show_event(e));
+                problems->push_back("conversation " + short_id(id) +
+                                    " has a second created event: " + show_event(e));
                 continue;
             }
             Replayed r;
@@ -117,34 +132,40 @@ std::map<std::string, Replayed> replay(const std::vector<json> &feed, const Life
             continue;
         }
         if (it == out.end()) {
-            problems->push_back("feed event before the conversation's created event: " + show_event(e));
+            problems->push_back("feed event before the conversation's created event: " +
+                                show_event(e));
             continue;
         }
         Replayed &r = it->second;
         if (at < r.updated_at) problems->push_back("feed runs backwards in time: " + show_event(e));
         r.updated_at = at;
-        if (e.at("organization_id") != r.org) problems->push_back("organization changed: " + show_event(e));
+        if (e.at("organization_id") != r.org) {
+            problems->push_back("organization changed: " + show_event(e));
+        }
         if (type == "status_changed") {
-            const std::string from = e.at("from").get<std::string>(), to = e.at("to").get<std::string>();
+            const std::string from = e.at("from").get<std::string>(),
+                              to = e.at("to").get<std::string>();
             if (from != r.status) {
-                problems->push_back("status_changed from " + from + " but the replayed status is " + r.status +
-                                    ": " + show_event(e));
+                problems->push_back("status_changed from " + from + " but the replayed status is " +
+                                    r.status + ": " + show_event(e));
             }
             if (table.is_terminal(r.status)) {
-                problems->push_back("a closed conversation changed status again (fired twice?): " + show_event(e));
+                problems->push_back("a closed conversation changed status again (fired twice?): " +
+                                    show_event(e));
             }
             const json &data = e.at("data");
             if (data.contains("timer")) {
                 auto t = table.timers.find(data.at("timer").get<std::string>());
                 if (t == table.timers.end() || t->second.fires.count(from) == 0 ||
                     t->second.fires.at(from) != to || e.at("reason") != t->second.end_reason) {
-                    problems->push_back("timer firing not in the lifecycle table: " + show_event(e));
+                    problems->push_back("timer firing not in the lifecycle table: " +
+                                        show_event(e));
                 }
             } else {
                 auto m = table.moves.find({data.value("event", ""), from, r.channel});
                 if (m == table.moves.end() || m->second != to) {
-                    problems->push_back("transition not in the lifecycle table for channel " + r.channel + ": " +
-                                        show_event(e));
+                    problems->push_back("transition not in the lifecycle table for channel " +
+                                        r.channel + ": " + show_event(e));
                 }
             }
             r.status = to;
@@ -160,7 +181,8 @@ std::map<std::string, Replayed> replay(const std::vector<json> &feed, const Life
             }
             const json &data = e.at("data");
             if (data.at("role") == "user") ++r.user_turns;
-            r.messages.push_back(json{{"role", data.at("role")}, {"text", data.value("text", json())}, {"at", at}});
+            r.messages.push_back(
+                json{{"role", data.at("role")}, {"text", data.value("text", json())}, {"at", at}});
         } else if (type != "annotated") {
             problems->push_back("unknown feed event type: " + show_event(e));
         }
@@ -175,12 +197,12 @@ std::string diff_states(const json &want, const json &got) {
         if (it.key() == "fp") continue;
         json found = got.contains(it.key()) ? got.at(it.key()) : json();
         if (found != it.value()) {
-            out += (out.empty() ? "" : "; ") + it.key() + ": acknowledged " + it.value().dump() + ", found " +
-                   found.dump();
+            out += (out.empty() ? "" : "; ") + it.key() + ": acknowledged " + it.value().dump() +
+                   ", found " + found.dump();
         }
     }
-    return out.empty() ? "fields outside the summary differ (fingerprint " + want.value("fp", "") + " vs " +
-                             got.value("fp", "") + ")"
+    return out.empty() ? "fields outside the summary differ (fingerprint " + want.value("fp", "") +
+                             " vs " + got.value("fp", "") + ")"
                        : out;
 }
 
@@ -234,7 +256,10 @@ private:
         uint64_t expect_k = 1;
         for (const json &ack : r_.acks) {
             const uint64_t k = ack.at("k").get<uint64_t>();
-            if (k != expect_k) fail("acknowledgements skip from op " + std::to_string(expect_k) + " to " + std::to_string(k));
+            if (k != expect_k) {
+                fail("acknowledgements skip from op " + std::to_string(expect_k) + " to " +
+                     std::to_string(k));
+            }
             expect_k = k + 1;
             last_k_ = k;
             const std::string op = ack.at("op").get<std::string>();
@@ -249,7 +274,8 @@ private:
 
             const std::string expect = ack.value("expect", op == "dispatch" ? "" : "CONVO_OK");
             if (!expect.empty() && rc != expect) {
-                fail(show_op(ack) + " returned " + rc + " (" + ack.value("err", "") + "), expected " + expect);
+                fail(show_op(ack) + " returned " + rc + " (" + ack.value("err", "") +
+                     "), expected " + expect);
             } else if (expect.empty() && rc != "CONVO_OK" && rc != "CONVO_ECONFLICT") {
                 fail(show_op(ack) + " returned " + rc + ": " + ack.value("err", ""));
             }
@@ -257,8 +283,8 @@ private:
             std::vector<json> events = ack.at("events").get<std::vector<json>>();
             for (const json &e : events) {
                 if (e.at("seq").get<uint64_t>() != acked_events_.size() + 1) {
-                    fail(show_op(ack) + ": the subscriber saw seq " + e.at("seq").dump() + " after seq " +
-                         std::to_string(acked_events_.size()));
+                    fail(show_op(ack) + ": the subscriber saw seq " + e.at("seq").dump() +
+                         " after seq " + std::to_string(acked_events_.size()));
                 }
                 acked_events_.push_back(e);
                 Expected &x = convs_[e.at("conversation_id").get<std::string>()];
@@ -270,17 +296,18 @@ private:
             if (op == "create") model_create(ack, events, rc);
             if (op == "dispatch") model_dispatch(ack, events, rc);
             if (op == "tick" && ack.at("fired").get<size_t>() != events.size()) {
-                fail(show_op(ack) + ": convo_tick reported " + ack.at("fired").dump() + " fired, the feed got " +
-                     std::to_string(events.size()) + " events");
+                fail(show_op(ack) + ": convo_tick reported " + ack.at("fired").dump() +
+                     " fired, the feed got " + std::to_string(events.size()) + " events");
             }
             if (op == "agent_put" && rc == "CONVO_OK") {
-                agents_.insert({ack.at("org").get<std::string>(), ack.at("req").at("id").get<std::string>()});
+                agents_.insert(
+                    {ack.at("org").get<std::string>(), ack.at("req").at("id").get<std::string>()});
             }
             const json &states = ack.contains("states") ? ack.at("states") : json::object();
             for (auto it = states.begin(); it != states.end(); ++it) {
                 if (it.value().contains("error")) {
-                    fail(show_op(ack) + ": convo_get(" + short_id(it.key()) + ") right after it: " +
-                         it.value().at("error").get<std::string>());
+                    fail(show_op(ack) + ": convo_get(" + short_id(it.key()) +
+                         ") right after it: " + it.value().at("error").get<std::string>());
                     continue;
                 }
                 Expected &x = convs_[it.key()];
@@ -291,12 +318,14 @@ private:
         }
         // The child's acknowledged states must agree with the acknowledged feed.
         std::vector<std::string> problems;
-        std::map<std::string, Replayed> replayed = replay(acked_events_, table_for_model(), &problems);
+        std::map<std::string, Replayed> replayed =
+            replay(acked_events_, table_for_model(), &problems);
         for (const std::string &p : problems) fail("acknowledged feed: " + p);
         for (const auto &[id, x] : convs_) {
             auto it = replayed.find(id);
             if (x.state.is_null() || it == replayed.end()) continue;
-            compare_replay(id, it->second, x.state, "acknowledged state (op " + std::to_string(x.k) + ")");
+            compare_replay(id, it->second, x.state,
+                           "acknowledged state (op " + std::to_string(x.k) + ")");
         }
     }
 
@@ -326,7 +355,9 @@ private:
         }
         if (x.created) {
             if (!events.empty()) fail(show_op(ack) + ": a repeated client id appended events");
-            if (ack.at("resp_fp") != x.resp_fp) fail(show_op(ack) + ": a repeated client id answered differently");
+            if (ack.at("resp_fp") != x.resp_fp) {
+                fail(show_op(ack) + ": a repeated client id answered differently");
+            }
             return;
         }
         if (events.empty()) fail(show_op(ack) + ": a new conversation appended no created event");
@@ -350,20 +381,25 @@ private:
             }
             const json &states = ack.at("states");
             if (!states.contains(id) || states.at(id).value("fp", "") != ack.at("ret_fp")) {
-                fail(show_op(ack) + ": the conversation convo_dispatch returned differs from convo_get's right after");
+                fail(show_op(ack) +
+                     ": the conversation convo_dispatch returned differs from convo_get's right "
+                     "after");
             }
         } else {
             if (has_effect(events)) fail(show_op(ack) + " failed with " + rc + " but has effects");
-            if (rc != "CONVO_ECONFLICT" && !events.empty()) fail(show_op(ack) + " failed with " + rc + " but appended events");
+            if (rc != "CONVO_ECONFLICT" && !events.empty()) {
+                fail(show_op(ack) + " failed with " + rc + " but appended events");
+            }
         }
     }
 
-    void compare_replay(const std::string &id, const Replayed &r, const json &state, const std::string &what) {
+    void compare_replay(const std::string &id, const Replayed &r, const json &state,
+                        const std::string &what) {
         std::string diff;
         auto field = [&](const char *name, const json &replayed) {
             if (state.at(name) != replayed) {
-                diff += std::string(diff.empty() ? "" : "; ") + name + ": " + what + " " + state.at(name).dump() +
-                        ", feed replay " + replayed.dump();
+                diff += std::string(diff.empty() ? "" : "; ") + name + ": " + what + " " +
+                        state.at(name).dump() + ", feed replay " + replayed.dump();
             }
         };
         field("status", r.status);
@@ -376,12 +412,14 @@ private:
         if (!diff.empty()) fail("conversation " + short_id(id) + ": " + diff);
     }
 
-    // ---- the reopened database -------------------------------------------------------------------
+    // ---- the reopened database
+    // -------------------------------------------------------------------
     bool open() {
         const std::string start = last_clock_ > 0 ? format_time(last_clock_) : kStart;
         convo_code rc = convo_engine_open(engine_options(r_.db_path, start).c_str(), &engine_);
         if (rc != CONVO_OK) {
-            fail(std::string("reopening the database: ") + convo_code_name(rc) + ": " + convo_last_error());
+            fail(std::string("reopening the database: ") + convo_code_name(rc) + ": " +
+                 convo_last_error());
             engine_ = nullptr;
             return false;
         }
@@ -412,14 +450,15 @@ private:
             }
             for (json &e : part) {
                 if (e.at("organization_id") != org_name(org)) {
-                    fail(std::string("organization ") + org_name(org) + "'s feed holds " + show_event(e) +
-                         " of " + e.at("organization_id").get<std::string>());
+                    fail(std::string("organization ") + org_name(org) + "'s feed holds " +
+                         show_event(e) + " of " + e.at("organization_id").get<std::string>());
                 }
                 out->push_back(std::move(e));
             }
         }
-        std::sort(out->begin(), out->end(),
-                  [](const json &a, const json &b) { return a.at("seq").get<uint64_t>() < b.at("seq").get<uint64_t>(); });
+        std::sort(out->begin(), out->end(), [](const json &a, const json &b) {
+            return a.at("seq").get<uint64_t>() < b.at("seq").get<uint64_t>();
+        });
         for (size_t i = 0; i < out->size(); ++i) {
             uint64_t want = after + i + 1;
             if ((*out)[i].at("seq").get<uint64_t>() != want) {
@@ -438,14 +477,14 @@ private:
         const size_t n = feed_.size(), k = acked_events_.size();
         if (n < k) {
             fail("acknowledged feed events lost: the feed ends at seq " + std::to_string(n) +
-                 ", the child was acknowledged up to seq " + std::to_string(k) + " (first lost: " +
-                 show_event(acked_events_[n]) + ")");
+                 ", the child was acknowledged up to seq " + std::to_string(k) +
+                 " (first lost: " + show_event(acked_events_[n]) + ")");
         }
         int shown = 0;
         for (size_t i = 0; i < std::min(n, k) && shown < 3; ++i) {
             if (feed_[i] != acked_events_[i]) {
-                fail("feed seq " + std::to_string(i + 1) + " differs: acknowledged " + acked_events_[i].dump() +
-                     ", found " + feed_[i].dump());
+                fail("feed seq " + std::to_string(i + 1) + " differs: acknowledged " +
+                     acked_events_[i].dump() + ", found " + feed_[i].dump());
                 ++shown;
             }
         }
@@ -454,16 +493,18 @@ private:
         if (n > k) extra.assign(feed_.begin() + static_cast<long>(k), feed_.end());
         if (!extra.empty()) {
             if (in_flight.is_null()) {
-                fail(std::to_string(extra.size()) + " feed events beyond the last acknowledged seq " +
-                     std::to_string(k) + " with no operation in flight, first " + show_event(extra[0]));
+                fail(std::to_string(extra.size()) +
+                     " feed events beyond the last acknowledged seq " + std::to_string(k) +
+                     " with no operation in flight, first " + show_event(extra[0]));
             } else {
                 std::string why = explain(in_flight, extra);
                 if (!why.empty()) fail("unacknowledged " + show_op(in_flight) + ": " + why);
             }
         }
         const std::string kind = in_flight.is_null() ? "" : in_flight.value("op", "");
-        v_.killed_in_write = r_.in_main_call && (kind == "open" || kind == "agent_put" || kind == "create" ||
-                                             kind == "dispatch" || kind == "tick");
+        v_.killed_in_write =
+            r_.in_main_call && (kind == "open" || kind == "agent_put" || kind == "create" ||
+                                kind == "dispatch" || kind == "tick");
         v_.committed_unacknowledged = !extra.empty();
         extra_ = extra;
 
@@ -480,7 +521,8 @@ private:
                 if (db_.count(id) != 0) fail("convo_list returned " + short_id(id) + " twice");
                 Call c = get(session(org), id);
                 if (!c.ok()) {
-                    fail("convo_get(" + short_id(id) + ") after reopen: " + convo_code_name(c.code) + ": " + c.error);
+                    fail("convo_get(" + short_id(id) +
+                         ") after reopen: " + convo_code_name(c.code) + ": " + c.error);
                     continue;
                 }
                 db_[id] = Stored{org, c.body};
@@ -493,18 +535,21 @@ private:
             if (x.state.is_null() && !x.created) continue;
             auto it = db_.find(id);
             if (it == db_.end()) {
-                fail("acknowledged conversation " + short_id(id) + " (last acknowledged by op " + std::to_string(x.k) +
-                     ": " + x.state.dump() + ") is missing after reopen");
+                fail("acknowledged conversation " + short_id(id) + " (last acknowledged by op " +
+                     std::to_string(x.k) + ": " + x.state.dump() + ") is missing after reopen");
             } else if (it->second.org != x.org) {
-                fail("conversation " + short_id(id) + " moved from organization " + x.org + " to " + it->second.org);
+                fail("conversation " + short_id(id) + " moved from organization " + x.org + " to " +
+                     it->second.org);
             }
         }
         for (const auto &[id, stored] : db_) {
             auto it = convs_.find(id);
             if (it != convs_.end() && (!it->second.state.is_null() || it->second.created)) continue;
-            bool explained = kind == "create" && in_flight.at("id") == id && in_flight.at("org") == stored.org;
+            bool explained =
+                kind == "create" && in_flight.at("id") == id && in_flight.at("org") == stored.org;
             if (!explained) {
-                fail("conversation " + short_id(id) + " exists (" + stored.conversation.at("status").get<std::string>() +
+                fail("conversation " + short_id(id) + " exists (" +
+                     stored.conversation.at("status").get<std::string>() +
                      ") but no acknowledged or in-flight create made it");
             }
         }
@@ -518,10 +563,14 @@ private:
         for (const auto &[id, r] : replayed) {
             auto it = db_.find(id);
             if (it == db_.end()) {
-                fail("the feed has events of " + short_id(id) + ", which does not exist (half-applied)");
+                fail("the feed has events of " + short_id(id) +
+                     ", which does not exist (half-applied)");
                 continue;
             }
-            if (r.terminal_changes > 1) fail("conversation " + short_id(id) + " closed " + std::to_string(r.terminal_changes) + " times");
+            if (r.terminal_changes > 1) {
+                fail("conversation " + short_id(id) + " closed " +
+                     std::to_string(r.terminal_changes) + " times");
+            }
             const json &c = it->second.conversation;
             json state = conversation_state(c);
             compare_replay(id, r, state, "stored");
@@ -533,25 +582,34 @@ private:
             }
             if (touched.count(id) != 0) continue;  // the in-flight operation may have moved it on
             auto x = convs_.find(id);
-            if (x != convs_.end() && !x->second.state.is_null() && x->second.state.at("fp") != state.at("fp")) {
+            if (x != convs_.end() && !x->second.state.is_null() &&
+                x->second.state.at("fp") != state.at("fp")) {
                 fail("conversation " + short_id(id) + " differs from its acknowledged state (op " +
                      std::to_string(x->second.k) + "): " + diff_states(x->second.state, state));
             }
         }
         for (const auto &[id, stored] : db_) {
-            if (replayed.count(id) == 0) fail("conversation " + short_id(id) + " has no feed events (half-applied)");
+            if (replayed.count(id) == 0) {
+                fail("conversation " + short_id(id) + " has no feed events (half-applied)");
+            }
         }
     }
 
     void check_agents() {
         for (const auto &[org, id] : agents_) {
             Call c = agent_get(session(org), id);
-            if (!c.ok()) fail("acknowledged agent " + org + "/" + id + " is missing: " + convo_code_name(c.code));
+            if (!c.ok()) {
+                fail("acknowledged agent " + org + "/" + id +
+                     " is missing: " + convo_code_name(c.code));
+            }
         }
         const json &f = r_.in_flight;
         if (!f.is_null() && f.value("op", "") == "agent_put") {
-            const std::string org = f.at("org").get<std::string>(), id = f.at("req").at("id").get<std::string>();
-            if (agents_.count({org, id}) == 0 && agent_get(session(org), id).ok()) v_.committed_unacknowledged = true;
+            const std::string org = f.at("org").get<std::string>(),
+                              id = f.at("req").at("id").get<std::string>();
+            if (agents_.count({org, id}) == 0 && agent_get(session(org), id).ok()) {
+                v_.committed_unacknowledged = true;
+            }
         }
     }
 
@@ -559,13 +617,16 @@ private:
     // its own deadline, and a second tick fires nothing.
     void check_deadlines_and_tick() {
         if (!feed_ok_) return;
-        std::map<std::string, std::pair<std::string, std::string>> open;  // id -> (status, expires_at)
+        std::map<std::string, std::pair<std::string, std::string>>
+            open;  // id -> (status, expires_at)
         int64_t earliest = INT64_MAX, latest = 0;
         for (const auto &[id, stored] : db_) {
             const json &c = stored.conversation;
             const std::string status = c.at("status").get<std::string>();
             if (table_.is_terminal(status)) {
-                if (!c.at("expires_at").is_null()) fail("closed conversation " + short_id(id) + " still has a deadline");
+                if (!c.at("expires_at").is_null()) {
+                    fail("closed conversation " + short_id(id) + " still has a deadline");
+                }
                 continue;
             }
             if (c.at("expires_at").is_null()) {
@@ -580,11 +641,11 @@ private:
         int64_t next = 0;
         convo_code rc = convo_next_deadline(engine_, &next);
         if (open.empty() && rc != CONVO_ENOTFOUND) {
-            fail(std::string("no open conversation, but convo_next_deadline gives ") + convo_code_name(rc) + " " +
-                 format_time(next));
+            fail(std::string("no open conversation, but convo_next_deadline gives ") +
+                 convo_code_name(rc) + " " + format_time(next));
         } else if (!open.empty() && (rc != CONVO_OK || next != earliest)) {
-            fail(std::string("convo_next_deadline: ") + convo_code_name(rc) + " " + format_time(next) +
-                 ", earliest expires_at " + format_time(earliest));
+            fail(std::string("convo_next_deadline: ") + convo_code_name(rc) + " " +
+                 format_time(next) + ", earliest expires_at " + format_time(earliest));
         }
 
         int64_t now = 0;
@@ -610,35 +671,44 @@ private:
             const std::string id = e.at("conversation_id").get<std::string>();
             auto it = open.find(id);
             if (it == open.end() || !is_timer_change(e)) {
-                fail("the tick after reopen appended " + show_event(e) + ", not a timer of an open conversation");
+                fail("the tick after reopen appended " + show_event(e) +
+                     ", not a timer of an open conversation");
                 continue;
             }
-            if (++per_conversation[id] > 1) fail("a timer of " + short_id(id) + " fired twice: " + show_event(e));
+            if (++per_conversation[id] > 1) {
+                fail("a timer of " + short_id(id) + " fired twice: " + show_event(e));
+            }
             if (e.at("at") != it->second.second) {
-                fail("overdue timer of " + short_id(id) + " fired at " + e.at("at").get<std::string>() +
-                     ", its deadline was " + it->second.second);
+                fail("overdue timer of " + short_id(id) + " fired at " +
+                     e.at("at").get<std::string>() + ", its deadline was " + it->second.second);
             }
             if (e.at("from") != it->second.first) {
-                fail("timer of " + short_id(id) + " fired from " + e.at("from").dump() + ", stored status " + it->second.first);
+                fail("timer of " + short_id(id) + " fired from " + e.at("from").dump() +
+                     ", stored status " + it->second.first);
             }
             Call c = get(session(db_.at(id).org), id);
-            if (!c.ok() || c.body.at("status") != e.at("to") || c.body.at("end_reason") != e.at("reason") ||
-                !c.body.at("expires_at").is_null() || c.body.at("ended_at") != e.at("at")) {
+            if (!c.ok() || c.body.at("status") != e.at("to") ||
+                c.body.at("end_reason") != e.at("reason") || !c.body.at("expires_at").is_null() ||
+                c.body.at("ended_at") != e.at("at")) {
                 fail("after its timer fired, " + short_id(id) + " reads " + c.body.dump());
             }
         }
         for (const auto &[id, st] : open) {
-            if (per_conversation.count(id) == 0) fail("overdue timer of " + short_id(id) + " (" + st.second + ") did not fire");
+            if (per_conversation.count(id) == 0) {
+                fail("overdue timer of " + short_id(id) + " (" + st.second + ") did not fire");
+            }
         }
         unsigned again = 0;
         convo_tick(engine_, &again);
         std::vector<json> more;
         feed_after(feed_.size() + fires.size(), &more);
         if (again != 0 || !more.empty()) {
-            fail("a second tick fired " + std::to_string(again) + " timers and appended " + std::to_string(more.size()) + " events");
+            fail("a second tick fired " + std::to_string(again) + " timers and appended " +
+                 std::to_string(more.size()) + " events");
         }
         if (convo_next_deadline(engine_, &next) != CONVO_ENOTFOUND) {
-            fail("a deadline is still pending after every conversation closed: " + format_time(next));
+            fail("a deadline is still pending after every conversation closed: " +
+                 format_time(next));
         }
         feed_end_ = feed_.size() + fires.size() + more.size();
         tick_done_ = true;
@@ -653,8 +723,9 @@ private:
             Call c = create(session(x.org), x.request);
             ++v_.idempotent_replays;
             if (!c.ok() || c.http != x.http || fingerprint_text(c.body.dump()) != x.resp_fp) {
-                fail("repeating the acknowledged create of " + short_id(id) + " gave " + convo_code_name(c.code) +
-                     " HTTP " + std::to_string(c.http) + " " + c.body.dump() + " (" + c.error + ")");
+                fail("repeating the acknowledged create of " + short_id(id) + " gave " +
+                     convo_code_name(c.code) + " HTTP " + std::to_string(c.http) + " " +
+                     c.body.dump() + " (" + c.error + ")");
             }
         }
         const json &f = r_.in_flight;
@@ -662,21 +733,24 @@ private:
         if (kind == "create" && db_.count(f.at("id").get<std::string>()) != 0 &&
             !convs_[f.at("id").get<std::string>()].created) {
             Call c = create(session(f.at("org").get<std::string>()), f.at("req"));
-            if (!c.ok()) fail("repeating the in-flight create that committed gave " + std::string(convo_code_name(c.code)));
+            if (!c.ok()) {
+                fail("repeating the in-flight create that committed gave " +
+                     std::string(convo_code_name(c.code)));
+            }
         }
         for (const Applied &a : applied_) {
             Call c = dispatch(session(a.org), a.id, a.body);
             ++v_.idempotent_replays;
             if (!c.ok()) {
-                fail("repeating acknowledged event " + a.body.dump() + " on " + short_id(a.id) + " gave " +
-                     convo_code_name(c.code) + ": " + c.error);
+                fail("repeating acknowledged event " + a.body.dump() + " on " + short_id(a.id) +
+                     " gave " + convo_code_name(c.code) + ": " + c.error);
             }
         }
         std::vector<json> appended;
         if (!feed_after(feed_end_, &appended)) return;
         if (!appended.empty()) {
-            fail("repeating acknowledged creates and event ids appended " + std::to_string(appended.size()) +
-                 " events, first " + show_event(appended[0]));
+            fail("repeating acknowledged creates and event ids appended " +
+                 std::to_string(appended.size()) + " events, first " + show_event(appended[0]));
             return;
         }
         if (kind != "dispatch" || !f.at("req").contains("event_id")) return;
@@ -692,11 +766,13 @@ private:
         if (committed || seen_before) {
             if (!c.ok() || !appended.empty()) {
                 fail("the in-flight event committed, but repeating its event_id gave " +
-                     std::string(convo_code_name(c.code)) + " and appended " + std::to_string(appended.size()) +
+                     std::string(convo_code_name(c.code)) + " and appended " +
+                     std::to_string(appended.size()) +
                      " events: its event_id was not recorded with it");
             }
         } else if (c.ok() && appended.empty()) {
-            fail("the in-flight event did not commit, but its event_id was recorded (half-applied)");
+            fail(
+                "the in-flight event did not commit, but its event_id was recorded (half-applied)");
         }
     }
 
@@ -720,6 +796,8 @@ private:
 
 }  // namespace
 
-Verdict verify(const TrialRecord &record) { return Checker(record).run(); }
+Verdict verify(const TrialRecord &record) {
+    return Checker(record).run();
+}
 
 }  // namespace crash

@@ -32,7 +32,8 @@ WalTail inspect_wal(const std::string &wal_path) {
     WalTail t;
     std::ifstream in(wal_path, std::ios::binary);
     if (!in) return t;
-    std::vector<unsigned char> d((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<unsigned char> d((std::istreambuf_iterator<char>(in)),
+                                 std::istreambuf_iterator<char>());
     t.exists = true;
     if (d.size() < 32) return t;
     uint32_t magic = be32(d.data());

@@ -12,8 +12,8 @@ namespace crash {
 struct WalTail {
     bool exists = false;
     uint32_t page_size = 0;
-    uint64_t committed_frames = 0;    // valid frames up to and including the last commit frame
-    uint64_t uncommitted_frames = 0;  // valid frames after it: a transaction cut off mid-write
+    uint64_t committed_frames = 0;      // valid frames up to and including the last commit frame
+    uint64_t uncommitted_frames = 0;    // valid frames after it: a transaction cut off mid-write
     std::vector<uint64_t> commit_ends;  // byte offset just past each commit frame, in order
 };
 

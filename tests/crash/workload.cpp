@@ -42,7 +42,10 @@ void on_event(void *user_data, const char *event_json) {
 class Workload {
 public:
     Workload(std::string path, uint64_t seed, int fd, InFlight *in_flight)
-        : path_(std::move(path)), seed_(seed), rng_(seed * 0x9E3779B97F4A7C15ull + 7), fd_(fd),
+        : path_(std::move(path)),
+          seed_(seed),
+          rng_(seed * 0x9E3779B97F4A7C15ull + 7),
+          fd_(fd),
           in_flight_(in_flight) {}
 
     [[noreturn]] void run(int max_ops) {
@@ -62,7 +65,9 @@ private:
         return std::uniform_int_distribution<int64_t>(lo, hi)(rng_);
     }
     template <typename T>
-    const T &one_of(const std::vector<T> &v) { return v[static_cast<size_t>(pick(static_cast<int>(v.size())))]; }
+    const T &one_of(const std::vector<T> &v) {
+        return v[static_cast<size_t>(pick(static_cast<int>(v.size())))];
+    }
 
     // A client conversation id, a UUID derived from the seed and a counter.
     std::string next_uuid() {
@@ -74,7 +79,7 @@ private:
         };
         uint64_t hi = mix(seed_ ^ (++uuid_counter_ << 1));
         uint64_t lo = mix(hi ^ uuid_counter_);
-        hi = (hi & ~0xF000ull) | 0x4000ull;                     // version 4
+        hi = (hi & ~0xF000ull) | 0x4000ull;                         // version 4
         lo = (lo & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;  // variant 10
         char buf[37];
         std::snprintf(buf, sizeof buf, "%08llx-%04llx-%04llx-%04llx-%012llx",
@@ -147,7 +152,9 @@ private:
                 continue;
             }
             out[id] = conversation_state(c.body);
-            if (it != index_.end()) known_[it->second].status = c.body.at("status").get<std::string>();
+            if (it != index_.end()) {
+                known_[it->second].status = c.body.at("status").get<std::string>();
+            }
         }
         return out;
     }
@@ -164,7 +171,8 @@ private:
     // ---- setup -------------------------------------------------------------------------------
     void open() {
         begin(json{{"op", "open"}});
-        convo_code rc = call([&] { return convo_engine_open(engine_options(path_, kStart).c_str(), &engine_); });
+        convo_code rc = call(
+            [&] { return convo_engine_open(engine_options(path_, kStart).c_str(), &engine_); });
         if (rc != CONVO_OK) {
             engine_ = nullptr;
             fatal(std::string("convo_engine_open: ") + code(rc) + ": " + convo_last_error());
@@ -184,23 +192,31 @@ private:
 
     void put_agents() {
         for (const char *org : {"a", "b"}) {
-            json support{{"id", "support"},
-                         {"name", "Support"},
-                         {"phone_number", std::string(org) == "a" ? "+18885550100" : "+18885550200"},
-                         {"versions",
-                          {{{"version", 1}, {"published", true}, {"greeting", "Hi! How can I help?"},
-                            {"speaks_first", true}, {"default_subject", "Hello"}},
-                           {{"version", 2}, {"published", false}, {"greeting", "Draft"}}}}};
-            json quiet{{"id", "quiet"},
-                       {"name", "Quiet"},
-                       {"versions", {{{"version", 1}, {"published", true}, {"speaks_first", false}}}}};
+            json support{
+                {"id", "support"},
+                {"name", "Support"},
+                {"phone_number", std::string(org) == "a" ? "+18885550100" : "+18885550200"},
+                {"versions",
+                 {{{"version", 1},
+                   {"published", true},
+                   {"greeting", "Hi! How can I help?"},
+                   {"speaks_first", true},
+                   {"default_subject", "Hello"}},
+                  {{"version", 2}, {"published", false}, {"greeting", "Draft"}}}}};
+            json quiet{
+                {"id", "quiet"},
+                {"name", "Quiet"},
+                {"versions", {{{"version", 1}, {"published", true}, {"speaks_first", false}}}}};
             for (const json &agent : {support, quiet}) {
                 begin(json{{"op", "agent_put"}, {"org", org}, {"req", agent}});
                 Call c = call([&] { return agent_put(session(org), agent); });
                 if (c.ok() && agent.at("id") == "support") {
                     version_ids_[org] = c.body.at("versions").at(0).at("id").get<std::string>();
                 }
-                ack(json{{"op", "agent_put"}, {"org", org}, {"req", agent}, {"rc", code(c.code)},
+                ack(json{{"op", "agent_put"},
+                         {"org", org},
+                         {"req", agent},
+                         {"rc", code(c.code)},
                          {"err", c.error}});
             }
         }
@@ -209,16 +225,16 @@ private:
     // ---- one random operation ------------------------------------------------------------------
     void step() {
         int w = pick(100);
-        if (known_.empty() && w >= 14 && w < 71) w = 0;
-        if (w < 14) create_new();
-        else if (w < 16) create_repeat();
-        else if (w < 17) create_foreign();
-        else if (w < 19) create_refused();
-        else if (w < 67) dispatch_random();
-        else if (w < 69) dispatch_invalid();
-        else if (w < 71) dispatch_unknown();
-        else if (w < 86) advance_clock();
-        else tick();
+        if (known_.empty() && w >= 14 && w < 71) w = 0;  // nothing to dispatch to yet
+        if (w < 14) return create_new();
+        if (w < 16) return create_repeat();
+        if (w < 17) return create_foreign();
+        if (w < 19) return create_refused();
+        if (w < 67) return dispatch_random();
+        if (w < 69) return dispatch_invalid();
+        if (w < 71) return dispatch_unknown();
+        if (w < 86) return advance_clock();
+        tick();
     }
 
     std::string random_org() { return chance(0.7) ? "a" : "b"; }
@@ -245,8 +261,8 @@ private:
         } else if (how < 7) {
             r["agent_id"] = "quiet";
         } else if (how < 9 || version_ids_[org].empty()) {
-            r["agent_config"] = json{{"name", "Configured"}, {"greeting", "Hello there"},
-                                     {"speaks_first", chance(0.5)}};
+            r["agent_config"] = json{
+                {"name", "Configured"}, {"greeting", "Hello there"}, {"speaks_first", chance(0.5)}};
         } else {
             r["agent_version_id"] = version_ids_[org];
         }
@@ -306,9 +322,14 @@ private:
         r.erase("version");
         const char *expect = "CONVO_EPRECONDITION";
         switch (pick(3)) {
-            case 0: r["agent_id"] = "ghost"; break;                      // unknown agent
-            case 1: r["agent_id"] = "support"; r["version"] = 2; break;  // unpublished
-            default:                                                     // invalid
+            case 0:  // an unknown agent
+                r["agent_id"] = "ghost";
+                break;
+            case 1:  // an unpublished version
+                r["agent_id"] = "support";
+                r["version"] = 2;
+                break;
+            default:  // an invalid timeout
                 r["agent_id"] = "support";
                 r["idle_timeout_minutes"] = 0;
                 expect = "CONVO_EINVALID";
@@ -331,11 +352,20 @@ private:
             e["to"] = "+18885550999";
         } else if (type == "annotate") {
             switch (pick(5)) {
-                case 0: e["tags"] = json::array({"t" + n}); break;
-                case 1: e["topic"] = "topic " + n; break;
-                case 2: e["summary"] = "summary " + n; break;
-                case 3: e["actions_needed"] = json::array({"call back " + n}); break;
-                default: e["recording_details"] = json{{"url", "https://rec.example/" + n}};
+                case 0:
+                    e["tags"] = json::array({"t" + n});
+                    break;
+                case 1:
+                    e["topic"] = "topic " + n;
+                    break;
+                case 2:
+                    e["summary"] = "summary " + n;
+                    break;
+                case 3:
+                    e["actions_needed"] = json::array({"call back " + n});
+                    break;
+                default:
+                    e["recording_details"] = json{{"url", "https://rec.example/" + n}};
             }
         }
         if (chance(0.8)) e["event_id"] = "ev-" + c.id.substr(0, 8) + "-" + n;
@@ -345,6 +375,22 @@ private:
             e["at"] = format_time(now - range(0, 20000));
         }
         return e;
+    }
+
+    // Picks among allowed events so that conversations live a while: mostly progress and
+    // messages, sometimes an ending (names not listed weigh 1).
+    std::string weighted(const std::vector<std::string> &types) {
+        static const std::map<std::string, int> kWeight = {
+            {"message", 12},  {"ringing", 6},  {"answered", 6}, {"joined", 6},
+            {"delivered", 6}, {"annotate", 2}, {"end", 2}};
+        int total = 0;
+        for (const std::string &t : types) total += kWeight.count(t) ? kWeight.at(t) : 1;
+        int r = pick(total);
+        for (const std::string &t : types) {
+            r -= kWeight.count(t) ? kWeight.at(t) : 1;
+            if (r < 0) return t;
+        }
+        return types.back();
     }
 
     Known &pick_conversation() {
@@ -386,7 +432,7 @@ private:
         std::vector<std::string> allowed = table_.allowed(c.status, c.channel);
         std::string type;
         if (!allowed.empty() && chance(0.7)) {
-            type = one_of(allowed);
+            type = weighted(allowed);
         } else {
             std::vector<std::string> all(table_.event_types.begin(), table_.event_types.end());
             type = one_of(all);
@@ -407,14 +453,17 @@ private:
             json body{{"type", "annotate"}, {"topic", "not yours"}};
             return send_dispatch(c.org == "a" ? "b" : "a", c.id, body, false, "CONVO_ENOTFOUND");
         }
-        send_dispatch(random_org(), next_uuid(), json{{"type", "cancel"}}, false, "CONVO_ENOTFOUND");
+        send_dispatch(random_org(), next_uuid(), json{{"type", "cancel"}}, false,
+                      "CONVO_ENOTFOUND");
     }
 
     void advance_clock() {
         int64_t now = 0;
         convo_clock_now(engine_, &now);
         int r = pick(10);
-        int64_t delta = r < 6 ? range(100, 20000) : r < 9 ? range(20000, 180000) : range(180000, 1800000);
+        int64_t delta = r < 6   ? range(100, 20000)
+                        : r < 9 ? range(20000, 180000)
+                                : range(180000, 1800000);
         int64_t to = now + delta;
         begin(json{{"op", "clock"}, {"to", to}});
         convo_code rc = call([&] { return convo_clock_set(engine_, to); });

@@ -18,7 +18,7 @@ struct InFlight {
     std::atomic<uint64_t> finished{0};  // k of the last operation whose calls all returned
     std::atomic<uint32_t> in_call{0};   // 1 while the operation's main (writing) call runs
     std::atomic<uint32_t> length{0};
-    char intent[16384];                 // the operation begun last, as JSON
+    char intent[16384];  // the operation begun last, as JSON
 };
 
 // Opens an engine on `db_path`, puts agents, then runs up to `max_ops` random operations and
