@@ -201,7 +201,7 @@ public:
                 if (version != target) db_->exec("PRAGMA user_version=" + std::to_string(target));
                 db_->exec("COMMIT");
             } catch (...) {
-                db_->exec("ROLLBACK");
+                rollback_quietly();
                 throw;
             }
             last_seq_ = static_cast<uint64_t>(
@@ -417,6 +417,7 @@ public:
 private:
     template <typename Fn>
     Outcome guard(const char *what, Fn &&fn) {
+        if (!broken_.empty()) return Outcome::storage(broken_);
         try {
             return fn();
         } catch (const SQLite::Exception &e) {
@@ -431,15 +432,27 @@ private:
     Outcome transaction(const char *what, Fn &&fn) {
         return guard(what, [&] {
             reset(*begin_).exec();
+            bool committing = false;
             try {
                 fn();
+                committing = true;
                 reset(*commit_).exec();
-            } catch (...) {
-                try {
-                    db_->exec("ROLLBACK");
-                } catch (const SQLite::Exception &) {
-                    // The transaction is already gone (SQLite rolled it back itself).
+            } catch (const SQLite::Exception &e) {
+                rollback_quietly();
+                if (committing) {
+                    // A failed COMMIT (say, fsync) may still have put a complete commit frame in
+                    // the WAL, which the next open replays: this connection cannot tell whether
+                    // the change was saved. Refuse everything until the host reopens the engine,
+                    // which reads the truth from the file.
+                    broken_ = std::string("database error while trying to ") + what + ": " +
+                              e.what() +
+                              "; the commit failed, so whether that change was saved is unknown "
+                              "until the database is reopened: close and reopen the engine";
+                    return Outcome::storage(broken_);
                 }
+                throw;
+            } catch (...) {
+                rollback_quietly();
                 throw;
             }
             return Outcome::ok();
@@ -449,6 +462,15 @@ private:
     // Readies a cached statement. sqlite3_reset reports the error of the statement's previous
     // step, already handled when it happened: tryReset() ignores it, where reset() would throw
     // it again and fail an unrelated later call.
+    // After a failure SQLite may already have rolled back by itself; the original error is
+    // the one to report, not "no transaction is active".
+    void rollback_quietly() noexcept {
+        try {
+            db_->exec("ROLLBACK");
+        } catch (...) {
+        }
+    }
+
     static SQLite::Statement &reset(SQLite::Statement &st) {
         st.tryReset();
         st.clearBindings();
@@ -606,6 +628,7 @@ private:
 
     std::unique_ptr<SQLite::Database> db_;
     uint64_t last_seq_ = 0;
+    std::string broken_;  // set when a COMMIT failed: every call refuses until reopened
     std::unique_ptr<SQLite::Statement> begin_, commit_, load_, owner_, transcript_, count_open_,
         event_seen_, read_events_, due_, next_deadline_, agent_, agent_by_number_,
         agent_by_version_, version_ids_, put_agent_, put_version_, insert_, update_,

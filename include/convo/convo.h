@@ -55,7 +55,9 @@ typedef enum convo_code {
     CONVO_ENOTFOUND = 4,     /* 404 */
     CONVO_ECONFLICT = 5,     /* 409 event not allowed in the current status; id owned by
                                 another organization; database in use */
-    CONVO_ESTORAGE = 6,      /* 503 database error; nothing was changed */
+    CONVO_ESTORAGE = 6,      /* 503 database error; nothing was changed (if a COMMIT itself
+                                failed, the change may or may not be on disk: the engine then
+                                refuses every call until it is closed and reopened) */
     CONVO_EINTERNAL = 7,     /* 500 */
     CONVO_EMISUSE = 8        /* NULL handle/argument, manual-clock call on a system clock, ... */
 } convo_code;
@@ -226,7 +228,9 @@ CONVO_API convo_code convo_subscribe(convo_engine *e, convo_event_fn fn, void *u
 CONVO_API convo_code convo_unsubscribe(convo_engine *e, uint64_t subscription);
 
 /* Fires every timer due at the clock's now, in deadline order, each at its own deadline
- * time. *out_fired (may be NULL) receives how many fired. */
+ * time. *out_fired (may be NULL) receives how many fired. Timers are committed in batches:
+ * on CONVO_ESTORAGE, *out_fired counts those that fired and were committed before the
+ * failure (they stay fired; the rest stay due). */
 CONVO_API convo_code convo_tick(convo_engine *e, unsigned *out_fired);
 
 /* The earliest pending deadline (Unix ms); CONVO_ENOTFOUND when no timer is pending. */
