@@ -51,13 +51,13 @@ Fixture &fixture() {
 
 Result agent_get(convo_session *s, const std::string &id) {
     char *out = nullptr;
-    return checked("convo_agent_get", convo_agent_get(s, id.c_str(), &out), out,
+    return checked("convo_agent_get", convo_agent_get(s, id.c_str(), &out), &out,
                    bit(CONVO_ENOTFOUND) | bit(CONVO_EINVALID));
 }
 
 Result agent_put(convo_session *s, const std::string &text, unsigned allowed) {
     char *out = nullptr;
-    return checked("convo_agent_put", convo_agent_put(s, text.c_str(), &out), out, allowed);
+    return checked("convo_agent_put", convo_agent_put(s, text.c_str(), &out), &out, allowed);
 }
 
 std::map<int64_t, std::string> version_ids(const json &agent) {

@@ -112,6 +112,12 @@ struct Fixture {
         for (Slot &s : slots) {
             if (!s.by_timer()) drive(s);
         }
+        if (std::getenv("CONVO_FUZZ_SLOTS") != nullptr) {  // the slot table, for writing seeds
+            for (size_t i = 0; i < slots.size(); ++i) {
+                std::fprintf(stderr, "slot %zu: %s/%s/%s\n", i, slots[i].channel.c_str(),
+                             slots[i].direction.c_str(), slots[i].status.c_str());
+            }
+        }
         json feed = events_after(all, 0, true);
         while (!feed.empty()) {
             last_seq = feed.back().at("seq").get<uint64_t>();
@@ -164,7 +170,7 @@ std::string upper(std::string s) {
 
 Result dispatch(convo_session *s, const std::string &id, const std::string &text, unsigned allowed) {
     char *out = nullptr;
-    return checked("convo_dispatch", convo_dispatch(s, id.c_str(), text.c_str(), &out), out, allowed);
+    return checked("convo_dispatch", convo_dispatch(s, id.c_str(), text.c_str(), &out), &out, allowed);
 }
 
 }  // namespace

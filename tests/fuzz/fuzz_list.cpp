@@ -155,7 +155,7 @@ bool matches(const Query &q, const json &c) {
 
 Result list(convo_session *s, const std::string &text, unsigned allowed) {
     char *out = nullptr;
-    return checked("convo_list", convo_list(s, text.c_str(), &out), out, allowed);
+    return checked("convo_list", convo_list(s, text.c_str(), &out), &out, allowed);
 }
 
 Fixture *g_fixture = nullptr;

@@ -109,7 +109,7 @@ std::string with_safe_path(const std::string &text, const json &j, std::string *
 std::string create_id(convo_session *s, const json &request, json *body, bool may_hit_limit) {
     char *out = nullptr;
     int http = 0;
-    Result r = checked("convo_create", convo_create(s, request.dump().c_str(), &out, &http), out,
+    Result r = checked("convo_create", convo_create(s, request.dump().c_str(), &out, &http), &out,
                        may_hit_limit ? bit(CONVO_EPRECONDITION) : 0);
     if (!r.ok()) return "";
     *body = r.body;
@@ -140,12 +140,18 @@ void workload(convo_engine *e, const json &options) {
         }
     }
     convo_session *s = open_session(e, "org_a", kAllScopes);
-    must_put_agent(s, standard_agent());
     const bool limited = has_non_null(options, "max_open_per_organization");
     auto int_option = [&](const char *key, int64_t fallback) {
         json v = options.value(key, json());
         return v.is_number_integer() ? v.get<int64_t>() : fallback;
     };
+    // Small text and object limits refuse the standard agent's greeting and capabilities.
+    const int64_t max_text = int_option("max_message_bytes", 65536);
+    json agent = standard_agent();
+    if (max_text < 100 || int_option("max_metadata_bytes", 65536) < 100) {
+        agent["versions"] = json::array({json{{"version", 1}, {"published", true}}});
+    }
+    must_put_agent(s, agent);
     const int64_t platform_ms = int_option("platform_max_open_minutes", 1440) * 60000;
 
     // A telephone call arms the dial and max-open timers: the earlier is the next deadline.
@@ -171,7 +177,7 @@ void workload(convo_engine *e, const json &options) {
     json text = request_for("text");
     text["idle_timeout_minutes"] = 1;
     std::string chat = create_id(s, text, &body, limited);
-    if (!chat.empty()) {
+    if (!chat.empty() && max_text >= 2) {
         must_dispatch(s, chat, json{{"type", "message"}, {"role", "user"}, {"text", "hi"}});
     }
     if (manual) {

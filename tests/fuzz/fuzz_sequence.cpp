@@ -1,9 +1,10 @@
 // Fuzzes the lifecycle: the input is a series of operations — create, dispatch, tick, clock
-// moves, raw JSON creates and dispatches, reads, agent changes — run on a fresh in-memory
+// moves (including far ahead and backwards), raw JSON creates and dispatches, reads, agent
+// changes — run on a fresh in-memory
 // engine with a manual clock (one per input, so every run is reproducible from its input).
 //
 // Byte 0 picks the engine options (short ring/dial/join timers, a small platform max-open,
-// a usage limit); then each operation is one byte (op % 12) and its arguments (see run_op).
+// a usage limit); then each operation is one byte (op % 13) and its arguments (see run_op).
 //
 // A model built only from the feed and the lifecycle table (convo_describe) is checked after
 // every operation: each status_changed follows a row of the table (an event's transition, or a
@@ -36,6 +37,9 @@ const char *const kClientIds[] = {"c0000000-0000-4000-8000-000000000001",
                                   "c0000000-0000-4000-8000-000000000004"};
 const char *const kChannels[] = {"telephone", "webrtc", "email", "text"};
 const char *const kEventIds[] = {"", "e1", "e2", "e3"};
+
+// a + b, saturating (the clock may stand at the end of int64).
+int64_t plus(int64_t a, int64_t b) { return a > INT64_MAX - b ? INT64_MAX : a + b; }
 
 struct Reader {
     const uint8_t *data;
@@ -253,7 +257,7 @@ struct World {
         char *out = nullptr;
         int http = -1;
         convo_code code = convo_create(s[org], r.dump().c_str(), &out, &http);
-        Result res = checked("convo_create", code, out, kRequestErrors);
+        Result res = checked("convo_create", code, &out, kRequestErrors);
         check(code == expect, "create answered " + describe_code(code) + " (" + res.error + "), the model expects " +
                                   describe_code(expect));
         const size_t before = convs.size();
@@ -306,7 +310,7 @@ struct World {
         switch ((flags >> 2) & 3) {
             case 1: e["at"] = format_ms(now_ms - 1000); break;
             case 2: e["at"] = format_ms(now_ms - 3600000); break;
-            case 3: e["at"] = format_ms(now_ms + 86400000); break;
+            case 3: e["at"] = format_ms(plus(now_ms, 86400000)); break;
             default: break;
         }
         const int conv_org = known ? convs[index].org : 0;
@@ -316,7 +320,7 @@ struct World {
 
         char *out = nullptr;
         convo_code code = convo_dispatch(s[org], id.c_str(), e.dump().c_str(), &out);
-        Result r = checked("convo_dispatch", code, out, kRequestErrors);
+        Result r = checked("convo_dispatch", code, &out, kRequestErrors);
         json fresh = absorb(conv_org);
         check(absorb(1 - conv_org).empty(), "a dispatch appended events to the other organization");
         if (type == "bogus") {
@@ -402,13 +406,25 @@ struct World {
         switch (a % 13) {
             case 10: if (has_next) target = next; break;
             case 11: if (has_next) target = next - 1; break;
-            case 12: if (has_next) target = next + 1; break;
-            default: target += steps[a % 13 % 10]; break;
+            case 12: if (has_next) target = plus(next, 1); break;
+            default: target = plus(target, steps[a % 13 % 10]); break;
         }
         target = std::max(target, now());
         input_context() = "clock to " + format_ms(target);
         checked_plain("convo_clock_set", convo_clock_set(e, target), 0);
         check(now() == target, "the clock is not where it was set");
+    }
+
+    // The clock set far ahead: the last millisecond RFC 3339 can write, or the end of int64.
+    // The engine may refuse it (EINVALID); if it takes it, everything after must still hold.
+    void clock_far(Reader &in) {
+        const int64_t targets[] = {253402300799999, INT64_MAX};
+        const int64_t target = targets[in.u8() & 1];
+        const int64_t was = now();
+        input_context() = "clock far ahead to " + std::to_string(target);
+        convo_code code = convo_clock_set(e, target);
+        checked_plain("convo_clock_set", code, bit(CONVO_EINVALID));
+        check(now() == (code == CONVO_OK ? target : was), "the clock is not where convo_clock_set left it");
     }
 
     void clock_back(Reader &in) {
@@ -429,7 +445,7 @@ struct World {
         const int org = n ? convs[a % n].org : 0;
         input_context() = "raw dispatch " + text + " to " + id;
         char *out = nullptr;
-        Result r = checked("convo_dispatch", convo_dispatch(s[org], id.c_str(), text.c_str(), &out), out,
+        Result r = checked("convo_dispatch", convo_dispatch(s[org], id.c_str(), text.c_str(), &out), &out,
                            kRequestErrors);
         json fresh = absorb(org);
         if (r.ok() && n) {
@@ -454,7 +470,7 @@ struct World {
         char *out = nullptr;
         int http = -1;
         convo_code code = convo_create(s[0], text.c_str(), &out, &http);
-        Result r = checked("convo_create", code, out, kRequestErrors);
+        Result r = checked("convo_create", code, &out, kRequestErrors);
         const size_t before = convs.size();
         json fresh = absorb(0);
         if (!r.ok()) {
@@ -473,7 +489,7 @@ struct World {
     void list_check() {
         input_context() = "list";
         char *out = nullptr;
-        Result r = checked("convo_list", convo_list(s[0], "{\"limit\":100}", &out), out, 0);
+        Result r = checked("convo_list", convo_list(s[0], "{\"limit\":100}", &out), &out, 0);
         const json &items = r.body.at("items");
         size_t mine = 0;
         for (const Conv &c : convs) mine += c.org == 0;
@@ -498,7 +514,7 @@ struct World {
     }
 
     void run_op(Reader &in) {
-        switch (in.u8() % 12) {
+        switch (in.u8() % 13) {
             case 0:
             case 1: if (convs.size() < kMaxConversations) create_typed(in); break;
             case 2:
@@ -515,6 +531,7 @@ struct World {
             case 9: list_check(); break;
             case 10: clock_back(in); break;
             case 11: agent_toggle(in); break;
+            case 12: clock_far(in); break;
         }
     }
 

@@ -89,14 +89,28 @@ struct Result {
     bool ok() const { return code == CONVO_OK; }
 };
 
-// Takes `out` (freed here). `allowed`: the failure codes this call may return for this input;
+// CONVO_FUZZ_TRACE=1 prints every checked call and its code (to see what an input does).
+inline bool tracing() {
+    static const bool on = std::getenv("CONVO_FUZZ_TRACE") != nullptr;
+    return on;
+}
+inline void trace(const char *call, convo_code code, const std::string &error) {
+    if (tracing()) std::fprintf(stderr, "  %s -> %s %s\n", call, convo_code_name(code), error.c_str());
+}
+
+// Takes *out (freed here). `out` is the address the call wrote to, read only here: as an argument
+// next to the call, a plain `char *` could be evaluated before the call runs (GCC evaluates
+// arguments right to left). `allowed`: the failure codes this call may return for this input;
 // anything else (EINTERNAL, ESTORAGE on an in-memory database, EMISUSE with valid handles) is
 // a finding.
-inline Result checked(const char *call, convo_code code, char *out, unsigned allowed) {
+inline Result checked(const char *call, convo_code code, char **out_json, unsigned allowed) {
+    char *out = *out_json;
+    *out_json = nullptr;
     Result r;
     r.code = code;
     r.error = convo_last_error() ? convo_last_error() : "(NULL)";
     const std::string name = std::string(call) + ": ";
+    trace(call, code, r.error);
     check(convo_last_error() != nullptr, name + "convo_last_error() returned NULL");
     check(static_cast<int>(code) >= CONVO_OK && static_cast<int>(code) <= CONVO_EMISUSE,
           name + "returned a value outside convo_code: " + std::to_string(static_cast<int>(code)));
@@ -121,6 +135,7 @@ inline Result checked(const char *call, convo_code code, char *out, unsigned all
 inline void checked_plain(const char *call, convo_code code, unsigned allowed) {
     std::string error = convo_last_error();
     const std::string name = std::string(call) + ": ";
+    trace(call, code, error);
     check(static_cast<int>(code) >= CONVO_OK && static_cast<int>(code) <= CONVO_EMISUSE,
           name + "returned a value outside convo_code");
     if (code == CONVO_OK) {
@@ -318,7 +333,7 @@ struct Table {
 
 inline Table read_table(convo_engine *e) {
     char *out = nullptr;
-    Result d = checked("convo_describe", convo_describe(e, &out), out, 0);
+    Result d = checked("convo_describe", convo_describe(e, &out), &out, 0);
     Table t;
     for (const json &s : d.body.at("statuses")) {
         t.statuses.insert(s.at("name").get<std::string>());
@@ -405,25 +420,25 @@ inline convo_session *open_session(convo_engine *e, const char *org, unsigned sc
 }
 inline json must_put_agent(convo_session *s, const json &agent) {
     char *out = nullptr;
-    return checked("fixture convo_agent_put", convo_agent_put(s, agent.dump().c_str(), &out), out, 0)
+    return checked("fixture convo_agent_put", convo_agent_put(s, agent.dump().c_str(), &out), &out, 0)
         .body;
 }
 inline json must_create(convo_session *s, const json &request) {
     char *out = nullptr;
     int http = 0;
     return checked("fixture convo_create",
-                   convo_create(s, request.dump().c_str(), &out, &http), out, 0)
+                   convo_create(s, request.dump().c_str(), &out, &http), &out, 0)
         .body;
 }
 inline json must_dispatch(convo_session *s, const std::string &id, const json &event) {
     char *out = nullptr;
     return checked("fixture convo_dispatch",
-                   convo_dispatch(s, id.c_str(), event.dump().c_str(), &out), out, 0)
+                   convo_dispatch(s, id.c_str(), event.dump().c_str(), &out), &out, 0)
         .body;
 }
 inline Result get(convo_session *s, const std::string &id, unsigned allowed = 0) {
     char *out = nullptr;
-    return checked("convo_get", convo_get(s, id.c_str(), &out), out, allowed);
+    return checked("convo_get", convo_get(s, id.c_str(), &out), &out, allowed);
 }
 inline int64_t now_of(convo_engine *e) {
     int64_t ms = 0;
@@ -435,7 +450,7 @@ inline int64_t now_of(convo_engine *e) {
 // when `gapless`.
 inline json events_after(convo_session *s, uint64_t after, bool gapless) {
     char *out = nullptr;
-    Result r = checked("convo_events", convo_events(s, after, 1000, &out), out, 0);
+    Result r = checked("convo_events", convo_events(s, after, 1000, &out), &out, 0);
     const json &list = r.body.at("events");
     check(list.is_array(), "convo_events: events is not an array");
     uint64_t expect = after + 1;
