@@ -117,7 +117,16 @@ Session::Attempt Session::try_dispatch(const std::string &conversation_id,
     Attempt attempt;
     attempt.code = convo_dispatch(session_, conversation_id.c_str(), event_json.c_str(), &out);
     if (attempt.code != CONVO_OK) attempt.detail = convo_last_error();  // before convo_free
-    convo_free(out);
+    attempt.json = take(out);
+    return attempt;
+}
+
+Session::Attempt Session::try_create(const std::string &request_json) const {
+    char *out = nullptr;
+    Attempt attempt;
+    attempt.code = convo_create(session_, request_json.c_str(), &out, &attempt.http_status);
+    if (attempt.code != CONVO_OK) attempt.detail = convo_last_error();  // before convo_free
+    attempt.json = take(out);
     return attempt;
 }
 

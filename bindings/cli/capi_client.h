@@ -71,12 +71,15 @@ public:
     std::string dispatch(const std::string &conversation_id, const std::string &event_json) const;
     std::string events(uint64_t after_seq, unsigned limit) const;
 
-    // Like dispatch, but hands back the code and detail instead of throwing.
+    // Like dispatch and create, but hands back the code and detail instead of throwing.
     struct Attempt {
         convo_code code = CONVO_OK;
-        std::string detail;  // convo_last_error() when code is not CONVO_OK
+        std::string detail;   // convo_last_error() when code is not CONVO_OK
+        std::string json;     // the result when code is CONVO_OK
+        int http_status = 0;  // try_create only
     };
     Attempt try_dispatch(const std::string &conversation_id, const std::string &event_json) const;
+    Attempt try_create(const std::string &request_json) const;
 
 private:
     convo_session *session_ = nullptr;

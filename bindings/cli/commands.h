@@ -17,5 +17,7 @@ void add_watch_command(CLI::App &app, const GlobalOptions &global);
 void add_diagram_command(CLI::App &app);
 // demo [--db F] [--conversations N] [--seed S]
 void add_demo_command(CLI::App &app, const GlobalOptions &global);
+// simulate --seed S --conversations N --days D [--db F] [--restarts R] [--trace]
+void add_simulate_command(CLI::App &app, const GlobalOptions &global);
 
 }  // namespace convo_cli

@@ -37,6 +37,7 @@ int run(int argc, char **argv) {
     add_watch_command(app, global);
     add_diagram_command(app);
     add_demo_command(app, global);
+    add_simulate_command(app, global);
 
     try {
         app.parse(argc, argv);

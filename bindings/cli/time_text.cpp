@@ -1,5 +1,6 @@
 #include "time_text.h"
 
+#include <cctype>
 #include <cstdio>
 
 namespace convo_cli {
@@ -53,6 +54,57 @@ std::optional<int64_t> day_start(const std::string &rfc3339) {
     if (std::sscanf(rfc3339.c_str(), "%4d-%2u-%2u", &y, &m, &d) != 3) return std::nullopt;
     if (m < 1 || m > 12 || d < 1 || d > 31) return std::nullopt;
     return days_from_civil(y, m, d) * kMsPerDay;
+}
+
+// Reads `count` digits at `pos` into `out`; false if any is not a digit.
+static bool read_digits(const std::string &text, std::size_t pos, std::size_t count, int &out) {
+    if (pos + count > text.size()) return false;
+    out = 0;
+    for (std::size_t i = pos; i < pos + count; ++i) {
+        if (std::isdigit(static_cast<unsigned char>(text[i])) == 0) return false;
+        out = out * 10 + (text[i] - '0');
+    }
+    return true;
+}
+
+std::optional<int64_t> parse_rfc3339(const std::string &text) {
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+    if (!read_digits(text, 0, 4, y) || text.size() < 19 || text[4] != '-' ||
+        !read_digits(text, 5, 2, mo) || text[7] != '-' || !read_digits(text, 8, 2, d) ||
+        (text[10] != 'T' && text[10] != 't') || !read_digits(text, 11, 2, h) || text[13] != ':' ||
+        !read_digits(text, 14, 2, mi) || text[16] != ':' || !read_digits(text, 17, 2, s)) {
+        return std::nullopt;
+    }
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return std::nullopt;
+    std::size_t pos = 19;
+    int64_t ms = 0;
+    if (pos < text.size() && text[pos] == '.') {
+        std::size_t digits = 0;
+        for (++pos; pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])) != 0;
+             ++pos, ++digits) {
+            if (digits < 3) ms = ms * 10 + (text[pos] - '0');
+        }
+        if (digits == 0) return std::nullopt;
+        for (; digits < 3; ++digits) ms *= 10;
+    }
+    int64_t offset_minutes = 0;
+    if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
+        ++pos;
+    } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+        int oh = 0, om = 0;
+        if (!read_digits(text, pos + 1, 2, oh) || pos + 3 >= text.size() || text[pos + 3] != ':' ||
+            !read_digits(text, pos + 4, 2, om) || oh > 23 || om > 59) {
+            return std::nullopt;
+        }
+        offset_minutes = (text[pos] == '+' ? 1 : -1) * (oh * 60 + om);
+        pos += 6;
+    } else {
+        return std::nullopt;
+    }
+    if (pos != text.size()) return std::nullopt;
+    const int64_t day = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+    return day * kMsPerDay + h * kMsPerHour + mi * kMsPerMinute + s * kMsPerSecond + ms -
+           offset_minutes * kMsPerMinute;
 }
 
 }  // namespace convo_cli

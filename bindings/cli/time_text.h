@@ -19,4 +19,8 @@ std::string format_rfc3339(int64_t unix_ms);
 // nullopt if it does not start with a valid date.
 std::optional<int64_t> day_start(const std::string &rfc3339);
 
+// Unix ms of a full RFC 3339 time ("2026-03-02T08:00:00.123Z", "...T10:00:00+02:00";
+// fraction optional, at most millisecond precision kept), or nullopt if it is not one.
+std::optional<int64_t> parse_rfc3339(const std::string &text);
+
 }  // namespace convo_cli
