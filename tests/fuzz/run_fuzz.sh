@@ -102,7 +102,7 @@ for t in "${targets[@]}"; do
     printf '%-10s %8s %12s %10s %8s %8s\n' "$t" "$elapsed" "$execs" "$rate" "$size" "$found"
     # Each saved crash, run once more to print why it failed (first 10).
     find "$crashes" -type f | sort | head -10 | while read -r crash; do
-        why=$("$build/tests/fuzz/fuzz_$t" "$crash" 2>&1 \
+        why=$("$build/tests/fuzz/fuzz_$t" -artifact_prefix="$out/logs/rerun-" "$crash" 2>&1 \
             | grep -aE -m1 'INVARIANT BROKEN|runtime error|ERROR: (Address|Leak)Sanitizer|ERROR: libFuzzer' \
             | sed 's/^==[0-9]*==[ ]*//; s/^==convo-fuzz== //' | cut -c1-200 || true)
         echo "    $crash"
