@@ -180,8 +180,7 @@ namespace {
 // The channels a conversation can have while in a status (text never waits to be answered;
 // inbound calls start ringing; only webrtc has a token).
 std::vector<Channel> channels_in(Status s) {
-    const std::vector<Channel> all = {Channel::telephone, Channel::webrtc, Channel::email,
-                                      Channel::text};
+    std::vector<Channel> all = {Channel::telephone, Channel::webrtc, Channel::email, Channel::text};
     switch (s) {
         case Status::triggered:
             return {Channel::telephone, Channel::email};

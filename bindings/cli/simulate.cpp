@@ -144,6 +144,12 @@ std::string coverage_line(const sim::Coverage &c) {
            std::to_string(c.timer_ties) + " two-timer ties";
 }
 
+std::vector<int> every_organization() {
+    std::vector<int> orgs(kOrganizations);
+    for (int org = 0; org < kOrganizations; ++org) orgs[org] = org;
+    return orgs;
+}
+
 std::string q(const json &v) {
     return v.dump();
 }
@@ -237,7 +243,7 @@ private:
     int64_t start_ms_ = 0;
     int64_t span_ms_ = 0;
     int64_t now_ = 0;
-    std::priority_queue<Action, std::vector<Action>, std::greater<Action>> queue_;
+    std::priority_queue<Action, std::vector<Action>, std::greater<>> queue_;
     uint64_t scheduled_ = 0;
     std::unordered_map<uint64_t, Live> live_;
     std::vector<int64_t> restart_times_;
@@ -409,9 +415,10 @@ void Simulator::expect_conversation(const Conversation &c, const std::string &ac
         } else if (actual.contains(key)) {
             got = actual[key];
         } else {
-            diverge(what + ": field '" + key + "' is missing", value, json());
+            diverge(std::string(what).append(": field '").append(key).append("' is missing"), value,
+                    json());
         }
-        if (got != value) diverge(what + "." + key, value, got);
+        if (got != value) diverge(std::string(what).append(".").append(key), value, got);
     }
 }
 
@@ -619,9 +626,9 @@ void Simulator::tick() {
     if (n != fired.size()) diverge("timers fired by convo_tick", fired.size(), n);
     counts_.timers_by_tick += n;
     std::vector<json> expected;
+    expected.reserve(fired.size());
     for (const sim::Fired &f : fired) expected.push_back(f.event);
-    std::vector<int> orgs;
-    for (int org = 0; org < kOrganizations; ++org) orgs.push_back(org);
+    const std::vector<int> orgs = every_organization();
     expect_events(expected, new_events(orgs), true);
     for (const sim::Fired &f : fired) {
         operation_key_ = f.key;
@@ -647,8 +654,7 @@ void Simulator::restart() {
     if (engine_->now() != now_) diverge("convo_clock_now after reopening", now_, engine_->now());
 
     // Nothing appended by closing or opening; the feed's tail reads back byte for byte.
-    std::vector<int> orgs;
-    for (int org = 0; org < kOrganizations; ++org) orgs.push_back(org);
+    const std::vector<int> orgs = every_organization();
     expect_events({}, new_events(orgs), false);
     const uint64_t from = last_seq_ > kFeedTail ? last_seq_ - kFeedTail : 0;
     std::vector<json> tail;
