@@ -1,6 +1,7 @@
 #include "clock.h"
 
 #include <chrono>
+#include <string>
 
 namespace convo {
 namespace {
@@ -23,6 +24,10 @@ public:
     TimeMs now() const override { return now_.load(); }
     bool is_manual() const override { return true; }
     Outcome set(TimeMs ms) override {
+        if (!in_time_range(ms)) {
+            return Outcome::invalid("unix_ms: " + std::to_string(ms) + " is outside the supported range " +
+                                    kTimeRange);
+        }
         TimeMs cur = now_.load();
         do {
             if (ms < cur) {

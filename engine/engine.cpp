@@ -60,7 +60,7 @@ Engine::Engine(Options options, std::unique_ptr<Clock> clock, std::unique_ptr<St
       log_sink_(std::move(log_sink)),
       log_(std::make_shared<spdlog::logger>("convo", log_sink_)),
       store_(std::move(store)),
-      ids_(options_.seed),
+      ids_(options_.seed, store_->history_at_open()),
       subscribers_([this](const std::string &m) { log_->error("{}", m); }) {
     log_->set_level(spdlog::level::from_str(options_.log_level));
     log_->info("opened {} (last seq {})", options_.path, store_->last_seq());

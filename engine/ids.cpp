@@ -5,9 +5,21 @@
 
 namespace convo {
 
-IdSource::IdSource(std::optional<uint64_t> seed) : seeded_(seed.has_value()) {
+namespace {
+
+// SplitMix64's finalizer: spreads the history count over all 64 bits.
+uint64_t mix(uint64_t x) {
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+}  // namespace
+
+IdSource::IdSource(std::optional<uint64_t> seed, uint64_t history) : seeded_(seed.has_value()) {
     if (seed) {
-        rng_.seed(*seed);
+        rng_.seed(history == 0 ? *seed : *seed ^ mix(history));
         return;
     }
     std::random_device rd;

@@ -15,8 +15,9 @@ namespace convo {
 class IdSource {
 public:
     // Seeded from the OS, or from `seed` for reproducible simulations (ids and tokens then
-    // repeat from run to run: never in production).
-    explicit IdSource(std::optional<uint64_t> seed = std::nullopt);
+    // repeat from run to run: never in production). `history` (the store's size at open) is
+    // mixed into a seed, so a reopened seeded engine does not repeat the ids of its last run.
+    explicit IdSource(std::optional<uint64_t> seed = std::nullopt, uint64_t history = 0);
     // RFC 9562 UUIDv7: 48 bits of Unix ms, then random bits. Lower case, 8-4-4-4-12.
     std::string uuid_v7(TimeMs now);
     // 258 bits, base64url without padding (43 characters): from the OS's random source, or

@@ -20,7 +20,7 @@ void update_timers(Conversation &c, std::optional<EventType> cause, TimeMs at,
         if (!length || !rule.armed_in.has(c.status) || !rule.channels.has(c.channel)) {
             deadline.reset();
         } else if (!deadline || (cause && rule.reset_by.has(*cause))) {
-            deadline = at + *length;
+            deadline = time_after(at, *length);
         }
     }
 }

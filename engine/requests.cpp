@@ -10,6 +10,21 @@ namespace {
 
 constexpr int64_t kMaxInt = 1000000000;  // bounds every count of minutes/seconds/items
 constexpr int kMaxDepth = 64;             // deeper JSON is refused before parsing
+constexpr size_t kMaxKeyShown = 64;       // an unknown key is quoted in errors up to this length
+
+// An unknown key as an error names it: JSON-escaped (a key may hold NUL or control characters,
+// and the message is a C string) and cut at a character boundary when long.
+std::string printable_key(const std::string &key) {
+    std::string shown = key;
+    if (shown.size() > kMaxKeyShown) {
+        size_t end = kMaxKeyShown;
+        while (end > 0 && (static_cast<unsigned char>(shown[end]) & 0xC0) == 0x80) --end;
+        shown.resize(end);
+    }
+    std::string escaped = Json(shown).dump();
+    escaped = escaped.substr(1, escaped.size() - 2);
+    return shown.size() < key.size() ? escaped + "..." : escaped;
+}
 
 // Reads the fields of one JSON object, naming them with `prefix` in errors
 // ("versions[2]." for nested objects). JSON null counts as absent.
@@ -26,7 +41,7 @@ public:
         for (auto it = obj_.begin(); it != obj_.end(); ++it) {
             bool ok = false;
             for (std::string_view k : known) ok = ok || k == it.key();
-            if (!ok) return Outcome::invalid(name(it.key()) + ": unknown field");
+            if (!ok) return Outcome::invalid(name(printable_key(it.key())) + ": unknown field");
         }
         return Outcome::ok();
     }
@@ -40,7 +55,7 @@ public:
     // An identifier-sized string (at most kMaxIdentifierBytes).
     Outcome string(std::string_view key, std::optional<std::string> *out,
                    bool nonempty = false) const {
-        return bounded_string(key, out, nonempty, kMaxIdentifierBytes, "kMaxIdentifierBytes");
+        return bounded_string(key, out, nonempty, kMaxIdentifierBytes, "the limit for identifiers");
     }
 
     // Free text (at most the max_message_bytes limit).
@@ -140,7 +155,7 @@ public:
         CONVO_TRY(string(key, &s));
         if (!s) return Outcome::ok();
         *out = parse_time(*s);
-        if (!*out) return Outcome::invalid(name(key) + ": must be an RFC 3339 date-time");
+        if (!*out) return Outcome::invalid(name(key) + ": must be an RFC 3339 date-time in " + kTimeRange);
         return Outcome::ok();
     }
 
@@ -252,7 +267,7 @@ Outcome parse_options(const char *text, Options *out) {
                       "webrtc_url", "max_open_per_organization", "timer_thread", "log_level",
                       "max_request_bytes", "max_message_bytes", "max_metadata_bytes", "seed"}));
     std::optional<std::string> path, clock, synchronous, url, level;
-    CONVO_TRY(f.string("path", &path, true));
+    CONVO_TRY(f.bounded_string("path", &path, true, kMaxPathBytes, "the limit for paths"));
     CONVO_TRY(f.string("clock", &clock));
     if (clock && *clock != "system" && *clock != "manual") {
         return Outcome::invalid("clock: must be one of system, manual");

@@ -21,6 +21,8 @@ struct Limits {
 };
 // Identifiers (user_id, agent ids, numbers, addresses, tags, event ids): at most this many bytes.
 constexpr size_t kMaxIdentifierBytes = 256;
+// The database path option: at most this many bytes.
+constexpr size_t kMaxPathBytes = 4096;
 // Arrays of strings (tags, actions_needed): at most this many items.
 constexpr size_t kMaxArrayItems = 1000;
 

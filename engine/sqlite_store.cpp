@@ -206,6 +206,9 @@ public:
             }
             last_seq_ = static_cast<uint64_t>(
                 db_->execAndGet("SELECT coalesce(max(seq), 0) FROM events").getInt64());
+            history_at_open_ = last_seq_ + static_cast<uint64_t>(db_->execAndGet(
+                "SELECT coalesce((SELECT max(rid) FROM conversations), 0) + "
+                "coalesce((SELECT max(rowid) FROM agent_versions), 0)").getInt64());
             prepare();
             return Outcome::ok();
         });
@@ -413,6 +416,7 @@ public:
     }
 
     uint64_t last_seq() const override { return last_seq_; }
+    uint64_t history_at_open() const override { return history_at_open_; }
 
 private:
     template <typename Fn>
@@ -609,8 +613,9 @@ private:
                               "WHERE v.organization_id = ? AND v.id = ?");
         version_ids_ = p("SELECT version, id FROM agent_versions WHERE organization_id = ? AND agent_id = ?");
         put_agent_ = p("INSERT OR REPLACE INTO agents(organization_id, id, phone_number, doc) VALUES (?,?,?,?)");
-        put_version_ = p("INSERT OR IGNORE INTO agent_versions(id, organization_id, agent_id, version) "
-                         "VALUES (?,?,?,?)");
+        // A version put again keeps its row; an id given to another version fails the put.
+        put_version_ = p("INSERT INTO agent_versions(id, organization_id, agent_id, version) "
+                         "VALUES (?,?,?,?) ON CONFLICT(organization_id, agent_id, version) DO NOTHING");
         insert_ = p("INSERT INTO conversations(id, organization_id, channel, direction, user_id, "
                     "agent_id, agent_version_id, agent_number, web_widget_id, created_at, "
                     "status, updated_at, started_at, ended_at, end_reason, user_turn_count, "
@@ -628,6 +633,7 @@ private:
 
     std::unique_ptr<SQLite::Database> db_;
     uint64_t last_seq_ = 0;
+    uint64_t history_at_open_ = 0;
     std::string broken_;  // set when a COMMIT failed: every call refuses until reopened
     std::unique_ptr<SQLite::Statement> begin_, commit_, load_, owner_, transcript_, count_open_,
         event_seen_, read_events_, due_, next_deadline_, agent_, agent_by_number_,

@@ -76,6 +76,10 @@ public:
     // Writes a batch in one transaction; on success the events carry their seq.
     virtual Outcome commit(std::vector<Change> &batch) = 0;
     virtual uint64_t last_seq() const = 0;
+    // At open: a count that grows with every row the store holds an id for (feed events,
+    // conversations, agent versions). A seeded engine mixes it into its seed, so after a
+    // reopen it never hands out an id it gave before.
+    virtual uint64_t history_at_open() const = 0;
 };
 
 // Opens (creating and migrating) the SQLite database. CONVO_ECONFLICT when another engine or

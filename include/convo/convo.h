@@ -240,7 +240,8 @@ CONVO_API convo_code convo_next_deadline(convo_engine *e, int64_t *out_unix_ms);
 CONVO_API convo_code convo_clock_now(convo_engine *e, int64_t *out_unix_ms);
 
 /* Sets the manual clock (CONVO_EMISUSE on a system clock). Never backwards: an earlier
- * time is CONVO_EINVALID. Does not fire timers: call convo_tick(). */
+ * time is CONVO_EINVALID, as is a time outside 1970-01-01T00:00:00Z..9999-12-31T23:59:59.999Z
+ * (0..253402300799999). Does not fire timers: call convo_tick(). */
 CONVO_API convo_code convo_clock_set(convo_engine *e, int64_t unix_ms);
 
 /* The lifecycle table the engine runs on, as JSON (read from the same table the engine

@@ -47,18 +47,13 @@ inline Call finish(convo_code code, char *out, int http = 0) {
 
 inline std::string dump(const json &j) { return j.dump(); }
 
-inline Call create(convo_session *s, const json &request) {
-    char *out = nullptr;
-    int http = 0;
-    convo_code code = convo_create(s, dump(request).c_str(), &out, &http);
-    return finish(code, out, http);
-}
 inline Call create_raw(convo_session *s, const char *request) {
     char *out = nullptr;
     int http = 0;
     convo_code code = convo_create(s, request, &out, &http);
     return finish(code, out, http);
 }
+inline Call create(convo_session *s, const json &request) { return create_raw(s, dump(request).c_str()); }
 inline Call get(convo_session *s, const std::string &id) {
     char *out = nullptr;
     convo_code code = convo_get(s, id.c_str(), &out);
@@ -69,10 +64,13 @@ inline Call list(convo_session *s, const json &query = json::object()) {
     convo_code code = convo_list(s, dump(query).c_str(), &out);
     return finish(code, out);
 }
-inline Call dispatch(convo_session *s, const std::string &id, const json &event) {
+inline Call dispatch_raw(convo_session *s, const std::string &id, const char *event) {
     char *out = nullptr;
-    convo_code code = convo_dispatch(s, id.c_str(), dump(event).c_str(), &out);
+    convo_code code = convo_dispatch(s, id.c_str(), event, &out);
     return finish(code, out);
+}
+inline Call dispatch(convo_session *s, const std::string &id, const json &event) {
+    return dispatch_raw(s, id, dump(event).c_str());
 }
 inline Call events(convo_session *s, uint64_t after = 0, unsigned limit = 1000) {
     char *out = nullptr;

@@ -1,5 +1,9 @@
 // Deadlines that passed before an event are applied before it, the way convo_tick would have
 // applied them; and small edges of identity and options that go with them.
+#include <cstdio>
+#include <set>
+#include <vector>
+
 #include "harness.h"
 
 namespace convo_test {
@@ -71,6 +75,48 @@ TEST(Options, SameSeedSameRunByteForByte) {
     std::string a = seeded_run(7), b = seeded_run(7), c = seeded_run(8);
     EXPECT_EQ(a, b);
     EXPECT_NE(a, c);
+}
+
+// Reopened with the same seed and start, an engine used to hand out its first run's ids again;
+// the second agent's version ids were then dropped. The store's history now joins the seed.
+TEST(Options, ASeededEngineReopenedDoesNotRepeatItsIds) {
+    const std::string path = ::testing::TempDir() + "convo_seeded_reopen.db";
+    for (const char *suffix : {"", "-wal", "-journal"}) std::remove((path + suffix).c_str());
+    std::set<std::string> seen;
+    std::vector<std::string> version_ids;
+    for (int run = 0; run < 3; ++run) {
+        Engine e(json{{"seed", 7}, {"path", path}});
+        ASSERT_EQ(e.open_code(), CONVO_OK) << e.open_error();
+        convo_session *s = e.session();
+        json agent = standard_agent();
+        agent["id"] = "agent_run" + std::to_string(run);
+        agent.erase("phone_number");
+        Call a = agent_put(s, agent);
+        ASSERT_TRUE(a.ok()) << a.error;
+        for (const json &v : a.body["versions"]) {
+            EXPECT_TRUE(seen.insert(v["id"].get<std::string>()).second) << "run " << run << " " << v;
+            version_ids.push_back(v["id"].get<std::string>());
+        }
+        json r = request_for("webrtc");
+        r["agent_id"] = agent["id"];
+        Call c = create(s, r);
+        ASSERT_TRUE(c.ok()) << c.error;
+        EXPECT_TRUE(seen.insert(c.body["conversation"]["id"].get<std::string>()).second) << "run " << run;
+        EXPECT_TRUE(seen.insert(c.body["connection_details"]["token"].get<std::string>()).second) << "run " << run;
+    }
+    // Every published version of every run's agent is found by its version id.
+    Engine e(json{{"seed", 7}, {"path", path}});
+    ASSERT_EQ(e.open_code(), CONVO_OK) << e.open_error();
+    convo_session *s = e.session();
+    for (size_t i = 0; i < version_ids.size(); i += 2) {  // v1 of each run is published
+        json r = request_for("text");
+        r.erase("agent_id");
+        r["agent_version_id"] = version_ids[i];
+        Call c = create(s, r);
+        EXPECT_TRUE(c.ok()) << version_ids[i] << ": " << c.error;
+    }
+    e.close();
+    for (const char *suffix : {"", "-wal", "-journal"}) std::remove((path + suffix).c_str());
 }
 
 }  // namespace

@@ -28,9 +28,32 @@ TEST(TimeFormat, ParsesRfc3339Forms) {
 TEST(TimeFormat, RejectsWhatIsNotRfc3339) {
     for (const char *bad : {"", "2026-01-01", "2026-01-01 00:00:00Z", "2026-01-01T00:00:00",
                             "2026-13-01T00:00:00Z", "2026-01-01T25:00:00Z", "yesterday",
-                            "2026-01-01T00:00:00Zjunk", "2026-1-01T00:00:00Z"}) {
+                            "2026-01-01T00:00:00Zjunk", "2026-1-01T00:00:00Z",
+                            // Found by fuzzing: a non-digit inside a field, a sign with no digits.
+                            "2026-01-01T00:00:X2.000Z", "2026-01-01T0G:00:00Z",
+                            "2026-01-01T00:00:00-:00", "2026-01-01T00:00:00-@1:00",
+                            "+026-01-01T00:00:00Z", "2026-01-01T00:00:0 Z", "2026-01-01T00:00:00.Z",
+                            "2026-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "2026-01-01T00:60:00Z",
+                            "2026-01-01T00:00:60Z", "2026-01-01T00:00:00+24:00",
+                            "2026-01-01T00:00:00+01:60", "2026-01-01T00:00:00+0100",
+                            "2026-01-01T00:00:00.1234567890Z"}) {
         EXPECT_FALSE(parse_time(bad).has_value()) << bad;
     }
+}
+
+TEST(TimeFormat, AcceptsOnlyTheSupportedRange) {
+    EXPECT_EQ(parse_time("1970-01-01T00:00:00Z"), kMinTime);
+    EXPECT_EQ(parse_time("9999-12-31T23:59:59.999Z"), kMaxTime);
+    EXPECT_EQ(format_time(kMaxTime), "9999-12-31T23:59:59.999Z");
+    EXPECT_EQ(parse_time("2028-02-29T12:00:00.000Z"), 1835438400000);
+    for (const char *outside : {"1969-12-31T23:59:59.999Z", "0000-01-01T00:00:00+01:00",
+                                "1970-01-01T00:30:00+01:00", "9999-12-31T23:00:00-01:00"}) {
+        EXPECT_FALSE(parse_time(outside).has_value()) << outside;
+    }
+    // A deadline past the range is held at its end instead of overflowing.
+    EXPECT_EQ(time_after(kMaxTime - 10, 5), kMaxTime - 5);
+    EXPECT_EQ(time_after(kMaxTime - 10, 60000), kMaxTime);
+    EXPECT_EQ(time_after(kMaxTime, INT64_MAX), kMaxTime);
 }
 
 TEST(Ids, UuidV7IsWellFormedAndTimeOrdered) {

@@ -200,7 +200,8 @@ struct World {
             check(!b.at("ended_at").is_null(), "a terminal conversation has no ended_at");
         } else {
             check(b.at("ended_at").is_null() && b.at("end_reason").is_null(), "an open conversation has ended");
-            check(b.at("expires_at").is_null() || b["expires_at"].get<std::string>() > b.at("updated_at").get<std::string>(),
+            check(b.at("expires_at").is_null() || b["expires_at"] == kLast ||
+                      b["expires_at"].get<std::string>() > b.at("updated_at").get<std::string>(),
                   "an open conversation's deadline " + b["expires_at"].dump() + " is not after its last change " +
                       b["updated_at"].dump());
         }
@@ -409,21 +410,22 @@ struct World {
             case 12: if (has_next) target = plus(next, 1); break;
             default: target = plus(target, steps[a % 13 % 10]); break;
         }
-        target = std::max(target, now());
+        target = std::min(std::max(target, now()), kLastMs);
         input_context() = "clock to " + format_ms(target);
         checked_plain("convo_clock_set", convo_clock_set(e, target), 0);
         check(now() == target, "the clock is not where it was set");
     }
 
-    // The clock set far ahead: the last millisecond RFC 3339 can write, or the end of int64.
-    // The engine may refuse it (EINVALID); if it takes it, everything after must still hold.
+    // The clock set far ahead: the last millisecond of the supported range is taken (everything
+    // after must still hold); one past it, or the end of int64, is refused and changes nothing.
     void clock_far(Reader &in) {
-        const int64_t targets[] = {253402300799999, INT64_MAX};
-        const int64_t target = targets[in.u8() & 1];
+        const int64_t targets[] = {kLastMs, kLastMs + 1, INT64_MAX};
+        const int64_t target = targets[in.u8() % 3];
         const int64_t was = now();
         input_context() = "clock far ahead to " + std::to_string(target);
         convo_code code = convo_clock_set(e, target);
         checked_plain("convo_clock_set", code, bit(CONVO_EINVALID));
+        check((code == CONVO_OK) == (target == kLastMs), "convo_clock_set: the supported range is not kept");
         check(now() == (code == CONVO_OK ? target : was), "the clock is not where convo_clock_set left it");
     }
 

@@ -28,6 +28,9 @@ constexpr unsigned kAllScopes =
     CONVO_SCOPE_READ | CONVO_SCOPE_WRITE | CONVO_SCOPE_SENSITIVE | CONVO_SCOPE_ADMIN;
 constexpr int64_t kStartMs = 1767225600000;  // 2026-01-01T00:00:00.000Z
 constexpr const char *kStart = "2026-01-01T00:00:00.000Z";
+// The last time the engine accepts or computes (docs/c-api.md): deadlines beyond it are held here.
+constexpr int64_t kLastMs = 253402300799999;
+constexpr const char *kLast = "9999-12-31T23:59:59.999Z";
 constexpr const char *kSensitiveKeys[] = {"agent",          "summary",      "initial_context",
                                           "custom_metadata", "conversation", "recording_details"};
 
