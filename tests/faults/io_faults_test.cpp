@@ -95,25 +95,51 @@ TEST(IoFaults, FaultFreeRunIsDeterministic) {
     }
 }
 
+const char *const kU1 = "00000000-0000-4000-8000-0000000000a1";
+
+// The message of a failed COMMIT: the cause, then that the engine must be reopened.
+bool is_failed_commit_message(const std::string &m, const std::string &cause) {
+    const std::string head = "database error while trying to commit change: " + cause + "; ";
+    return m.rfind(head, 0) == 0 && m.find("close and reopen the engine") != std::string::npos;
+}
+
+// ---- a failure that is not a COMMIT's: nothing changes and the engine stays usable ---------
+
+// The first read of the first tick after the reopen (the page cache is cold): the tick fails
+// before it writes anything.
+uint64_t tick_read_point(const Golden &g) {
+    return first_point_in(g, FAULT_OP_READ, step_index("tick"));
+}
+
+// A trial at that read: ESTORAGE with a message that names what failed and no word of a
+// reopen; nothing changed; the same call succeeds when retried.
+TEST(IoFaults, FailedReadChangesNothingAndCanBeRetried) {
+    const Golden &g = golden();
+    Trial t = run_trial(g, *find_fault_kind("read"), tick_read_point(g), TrialOptions{});
+    EXPECT_TRUE(t.injected);
+    EXPECT_EQ(t.step_label, "tick");
+    EXPECT_EQ(t.code, CONVO_ESTORAGE);
+    EXPECT_EQ(t.error, "database error while trying to find due timers: disk I/O error");
+    EXPECT_FALSE(t.reopen_path);
+    EXPECT_EQ(t.outcome.rfind("tick: CONVO_ESTORAGE", 0), 0u) << t.outcome;
+    EXPECT_TRUE(t.ok()) << ::testing::PrintToString(t.failures)
+                        << ::testing::PrintToString(t.crash_image_failures);
+}
+
 // The checks are worth something only if they fail on an engine that breaks the rules. Here
 // the "engine" changes a conversation right after the failed call returns.
 TEST(IoFaults, ChecksNoticeAFailedCallThatChangedSomething) {
     const Golden &g = golden();
-    const size_t i = step_index("dispatch U1 annotate");
     TrialOptions options;
     options.after_failure = [](Runner &r) {
-        Step sneaky{"sneaky",
-                    StepKind::dispatch,
-                    "org_a",
-                    {{"type", "annotate"}, {"topic", "changed anyway"}},
-                    "00000000-0000-4000-8000-0000000000a1",
-                    0};
+        Step sneaky{"sneaky", StepKind::dispatch,
+                    "org_a",  {{"type", "annotate"}, {"topic", "changed anyway"}},
+                    kU1,      0};
         r.run(sneaky);
     };
-    Trial t =
-        run_trial(g, *find_fault_kind("write"), first_point_in(g, FAULT_OP_WRITE, i), options);
-    EXPECT_EQ(t.step_label, "dispatch U1 annotate");
-    EXPECT_EQ(t.code, CONVO_ESTORAGE);
+    Trial t = run_trial(g, *find_fault_kind("read"), tick_read_point(g), options);
+    EXPECT_EQ(t.step_label, "tick");
+    EXPECT_FALSE(t.reopen_path);
     EXPECT_TRUE(mentions(t, "the failed call changed the state"))
         << ::testing::PrintToString(t.failures);
     EXPECT_TRUE(mentions(t, "reopened database differs from the committed state"));
@@ -131,9 +157,12 @@ TEST(IoFaults, ChecksNoticeALostChange) {
         << ::testing::PrintToString(t.failures);
 }
 
-// A trial at the first write of a dispatch: the call fails with ESTORAGE and a message that
-// names what failed, changes nothing, and succeeds when retried.
-TEST(IoFaults, FailedDispatchChangesNothingAndCanBeRetried) {
+// ---- a failed COMMIT: refused until reopened, then the state before or after, never half ----
+
+// The first write of a dispatch is the first WAL frame of its COMMIT: nothing reaches the
+// file. The call says to reopen, every later call is refused with the same message, and the
+// reopen (and the crash image) show the state before the call; the retry then succeeds.
+TEST(IoFaults, FailedCommitWriteReopensToTheStateBefore) {
     const Golden &g = golden();
     const size_t i = step_index("dispatch U4 answered");
     Trial t = run_trial(g, *find_fault_kind("write"), first_point_in(g, FAULT_OP_WRITE, i),
@@ -141,10 +170,93 @@ TEST(IoFaults, FailedDispatchChangesNothingAndCanBeRetried) {
     EXPECT_TRUE(t.injected);
     EXPECT_EQ(t.step_label, "dispatch U4 answered");
     EXPECT_EQ(t.code, CONVO_ESTORAGE);
-    EXPECT_EQ(t.error, "database error while trying to commit change: disk I/O error");
-    EXPECT_EQ(t.outcome.rfind("dispatch: CONVO_ESTORAGE", 0), 0u) << t.outcome;
+    EXPECT_TRUE(is_failed_commit_message(t.error, "disk I/O error")) << t.error;
+    EXPECT_TRUE(t.reopen_path);
+    EXPECT_EQ(t.reopened_to, "old");
+    EXPECT_EQ(t.crash_image_to, "old");
     EXPECT_TRUE(t.ok()) << ::testing::PrintToString(t.failures)
                         << ::testing::PrintToString(t.crash_image_failures);
+}
+
+// The WAL sync of the same COMMIT: the frames, commit frame included, are in the file. A
+// crash image replays them (the state after the call). When the disk still fails at close,
+// so does the close's checkpoint, and the reopen shows the state after the call too; the
+// retry with the same event_id ("carrier-7") then changes nothing.
+TEST(IoFaults, FailedCommitSyncReopensToTheStateAfterOnAFailingDisk) {
+    const Golden &g = golden();
+    const size_t i = step_index("dispatch U4 answered");
+    const uint64_t k = first_point_in(g, FAULT_OP_SYNC, i);
+    Trial t = run_trial(g, *find_fault_kind("sync"), k, TrialOptions{});
+    EXPECT_EQ(t.step_label, "dispatch U4 answered");
+    EXPECT_TRUE(is_failed_commit_message(t.error, "disk I/O error")) << t.error;
+    EXPECT_TRUE(t.reopen_path);
+    EXPECT_EQ(t.crash_image_to, "new");
+    EXPECT_TRUE(t.ok()) << ::testing::PrintToString(t.failures)
+                        << ::testing::PrintToString(t.crash_image_failures);
+
+    TrialOptions broken;
+    broken.persistent = true;
+    broken.close_while_failing = true;
+    Trial b = run_trial(g, *find_fault_kind("sync"), k, broken);
+    EXPECT_EQ(b.step_label, "dispatch U4 answered");
+    EXPECT_TRUE(b.reopen_path);
+    EXPECT_EQ(b.reopened_to, "new");
+    EXPECT_TRUE(b.ok()) << ::testing::PrintToString(b.failures);
+}
+
+// The checks of that path, tested: an engine that goes on serving calls after a failed
+// COMMIT (played by closing and reopening it behind the trial's back) is caught...
+TEST(IoFaults, ChecksNoticeAnEngineServingCallsAfterAFailedCommit) {
+    const Golden &g = golden();
+    const size_t i = step_index("dispatch U4 answered");
+    TrialOptions options;
+    options.after_failure = [](Runner &r) {
+        r.close();
+        r.run(workload()[0]);
+    };
+    Trial t =
+        run_trial(g, *find_fault_kind("write"), first_point_in(g, FAULT_OP_WRITE, i), options);
+    EXPECT_TRUE(t.reopen_path);
+    EXPECT_TRUE(mentions(t, "a call after a failed commit was not refused"))
+        << ::testing::PrintToString(t.failures);
+}
+
+// ...and so is a reopen that shows half of the failed call: here the annotate's topic without
+// its summary and tags.
+TEST(IoFaults, ChecksNoticeAHalfAppliedStateAfterReopen) {
+    const Golden &g = golden();
+    const size_t i = step_index("dispatch U1 annotate");
+    TrialOptions options;
+    options.after_reopen = [](Runner &r) {
+        Step half{"half",  StepKind::dispatch,
+                  "org_a", {{"type", "annotate"}, {"topic", "billing"}},
+                  kU1,     0};
+        r.run(half);
+    };
+    Trial t =
+        run_trial(g, *find_fault_kind("write"), first_point_in(g, FAULT_OP_WRITE, i), options);
+    EXPECT_EQ(t.step_label, "dispatch U1 annotate");
+    EXPECT_TRUE(t.reopen_path);
+    EXPECT_EQ(t.reopened_to, "");
+    EXPECT_TRUE(mentions(t, "reopen after a failed commit shows a half-applied state"))
+        << ::testing::PrintToString(t.failures);
+}
+
+// ...and so is a wrong expectation: the fault-free run is told that the dispatch set another
+// status, so the reopened state (the real one after the call) matches neither.
+TEST(IoFaults, ChecksNoticeAWrongExpectationAfterReopen) {
+    Golden g = golden();
+    const size_t i = step_index("dispatch U4 answered");
+    g.states[i]["org_a"]["conversations"]["00000000-0000-4000-8000-0000000000a4"]["status"] =
+        "ringing";
+    TrialOptions broken;
+    broken.persistent = true;
+    broken.close_while_failing = true;
+    Trial t = run_trial(g, *find_fault_kind("sync"), first_point_in(g, FAULT_OP_SYNC, i), broken);
+    EXPECT_TRUE(t.reopen_path);
+    EXPECT_EQ(t.reopened_to, "");
+    EXPECT_TRUE(mentions(t, "reopen after a failed commit shows a half-applied state"))
+        << ::testing::PrintToString(t.failures);
 }
 
 // ---- the sweep ---------------------------------------------------------------------------

@@ -4,8 +4,9 @@
 #   tests/faults/run_all_faults.sh BUILD_DIR/tests/convo_fault_tests [--kinds=write,sync] [--verbose]
 #
 # Prints one block per kind and mode, then the totals: fault points exercised, distinct
-# outcomes, trials that broke a rule (with examples, as FINDING lines). Exit status 0 when no
-# trial broke a rule.
+# outcomes, trials that broke a rule (with examples, as FINDING lines), and the trials whose
+# call's COMMIT failed (the "reopen path"), with how many reopened to the state before the call
+# and how many to the state after it. Exit status 0 when no trial broke a rule.
 set -euo pipefail
 
 if [[ $# -lt 1 || ! -x "$1" ]]; then

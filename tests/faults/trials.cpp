@@ -75,28 +75,80 @@ public:
     bool same_state(Runner &r, const json &want, const std::string &rule, const std::string &where,
                     std::vector<std::string> *sink = nullptr) {
         json got;
-        std::string error;
-        auto record = [&](const std::string &rr, const std::string &d) {
-            if (sink)
-                sink->push_back(rr + ": " + d);
-            else
-                fail(rr, d);
-        };
-        if (!r.snapshot(&got, &error)) {
-            record("reads fail after the fault was disarmed", where + ": " + error);
-            return false;
-        }
-        if (got != want) record(rule, where + ": " + describe_difference(want, got));
-        for (const std::string &p : check_consistency(got))
-            record("inconsistent state", where + ": " + p);
-        for (const std::string &p : r.check_deliveries(got))
-            record("subscriber deliveries differ from the feed", where + ": " + p);
+        if (!read_state(r, &got, where, sink)) return false;
+        if (got != want) record(sink, rule, where + ": " + describe_difference(want, got));
+        check_snapshot(r, got, where, sink);
         return true;
+    }
+    // After a failed COMMIT and a reopen: the live state must be exactly the state before the
+    // call ("old") or exactly the fault-free state after it ("new"), never anything between.
+    // Returns "old", "new", or "" (neither, recorded under `rule`; or unreadable).
+    std::string old_or_new(Runner &r, const json &old_state, const json &new_state,
+                           const std::string &rule, const std::string &where,
+                           std::vector<std::string> *sink = nullptr) {
+        json got;
+        if (!read_state(r, &got, where, sink)) return "";
+        // When the call changed nothing visible, old and new are equal: "old" (then retried).
+        const std::string which = got == old_state ? "old" : got == new_state ? "new" : "";
+        if (which.empty()) {
+            record(sink, rule,
+                   where + ": against the state before the call: " +
+                       describe_difference(old_state, got) +
+                       "; against the fault-free state after it: " +
+                       describe_difference(new_state, got));
+        }
+        check_snapshot(r, got, where, sink);
+        return which;
+    }
+    // A failed COMMIT leaves the engine refusing everything until it is reopened: every call
+    // a host may make next returns CONVO_ESTORAGE with the failed call's message.
+    void refuses_everything(Runner &r, const Step &failed, const std::string &message,
+                            const std::string &where) {
+        for (const auto &probe : r.probe_calls(failed)) {
+            const StepResult &got = probe.second;
+            if (got.code != CONVO_ESTORAGE) {
+                fail("a call after a failed commit was not refused",
+                     where + ": " + probe.first + " returned " + result_text(got));
+            } else if (got.error != message) {
+                fail("a call after a failed commit was refused without the reopen message",
+                     where + ": " + probe.first + " said '" + got.error + "', the failed call '" +
+                         message + "'");
+            }
+        }
     }
 
 private:
+    void record(std::vector<std::string> *sink, const std::string &rule,
+                const std::string &detail) {
+        if (sink)
+            sink->push_back(rule + ": " + detail);
+        else
+            fail(rule, detail);
+    }
+    bool read_state(Runner &r, json *got, const std::string &where,
+                    std::vector<std::string> *sink) {
+        std::string error;
+        if (r.snapshot(got, &error)) return true;
+        record(sink, "reads fail after the fault was disarmed", where + ": " + error);
+        return false;
+    }
+    void check_snapshot(Runner &r, const json &got, const std::string &where,
+                        std::vector<std::string> *sink) {
+        for (const std::string &p : check_consistency(got))
+            record(sink, "inconsistent state", where + ": " + p);
+        for (const std::string &p : r.check_deliveries(got))
+            record(sink, "subscriber deliveries differ from the feed", where + ": " + p);
+    }
+
     Trial &t_;
 };
+
+// The message with the database path replaced, so outcomes of different trials compare.
+std::string without_path(std::string message, const std::string &path) {
+    if (size_t at = message.find(path); at != std::string::npos)
+        message.replace(at, path.size(), "<db>");
+    return message;
+}
 
 }  // namespace
 
@@ -210,7 +262,6 @@ Trial run_trial(const Golden &golden, const FaultKind &kind, uint64_t k,
 
     fault_vfs_reset_counts();
     fault_vfs_arm(kind.op, k, kind.sqlite_code, options.persistent ? 1 : 0);
-    std::string recovery;
     for (size_t i = 0; i < steps.size(); ++i) {
         const Step &s = steps[i];
         const uint64_t before = fault_vfs_injected();
@@ -230,19 +281,26 @@ Trial run_trial(const Golden &golden, const FaultKind &kind, uint64_t k,
         }
 
         // The fault fired during step i.
-        const bool broken_close = options.close_while_failing && r.is_open();
-        if (broken_close) {
-            r.close();  // the checkpoint at close meets the same broken disk
-        }
-        fault_vfs_disarm();
         t.injected = true;
         t.step = static_cast<int>(i);
         t.step_label = s.label;
         t.file = fault_vfs_first_fault_file();
         t.code = res.code;
         t.error = res.error;
-        if (options.after_failure && r.is_open()) options.after_failure(r);
         const std::string where = "right after the failed step '" + s.label + "'";
+        const json &before_state = golden.state_before(i);
+        const json &after_state = golden.states[i];
+        // A failed COMMIT: the engine cannot know whether the change reached the disk. It says
+        // to close and reopen it, and refuses every call until then.
+        t.reopen_path = res.code == CONVO_ESTORAGE && says_reopen(res.error) && r.is_open();
+        const bool broken_close = options.close_while_failing && r.is_open();
+        if (broken_close) {
+            // The refusals need no disk: they must hold while it still fails.
+            if (t.reopen_path) check.refuses_everything(r, s, res.error, where);
+            r.close();  // the checkpoint at close meets the same broken disk
+        }
+        fault_vfs_disarm();
+        if (options.after_failure && r.is_open()) options.after_failure(r);
 
         if (s.kind == StepKind::close) {
             // close returns nothing; the reopen that follows shows whether anything was lost.
@@ -252,14 +310,14 @@ Trial run_trial(const Golden &golden, const FaultKind &kind, uint64_t k,
         if (res.code == CONVO_OK) {
             check.same_result(s, golden.results[i], res, "when SQLite recovered from the fault");
             if (r.is_open()) {
-                check.same_state(r, golden.states[i], "state differs from the fault-free run",
+                check.same_state(r, after_state, "state differs from the fault-free run",
                                  "after step '" + s.label + "' (fault absorbed)");
             }
             t.outcome = std::string(kind_name(s.kind)) + ": CONVO_OK (SQLite absorbed the fault)";
             continue;
         }
 
-        // The step failed: the right code, a clear message, nothing changed.
+        // The step failed: the right code and a clear message.
         if (res.code != CONVO_ESTORAGE) {
             check.fail("wrong code", "step '" + s.label + "' returned " +
                                          convo_code_name(res.code) + " '" + res.error +
@@ -267,7 +325,82 @@ Trial run_trial(const Golden &golden, const FaultKind &kind, uint64_t k,
         } else if (!clear_storage_message(res.error)) {
             check.fail("unclear message", "step '" + s.label + "': '" + res.error + "'");
         }
-        const json &before_state = golden.state_before(i);
+        // Each tick of the workload fires far fewer timers than one batch (256), so a failed
+        // tick failed in its only batch and committed nothing: *out_fired must say 0.
+        if (s.kind == StepKind::tick && res.out != "fired 0") {
+            check.fail("a failed tick counts timers that were not committed",
+                       "step '" + s.label + "': " + res.out);
+        }
+        const std::string message = without_path(res.error, r.path());
+
+        if (t.reopen_path) {
+            // Old or new, never half: first in what a process killed right now would leave.
+            if (options.crash_image && r.is_open()) {
+                std::string image_dir = make_temp_dir("image");
+                copy_database_files(r.path(), image_dir + "/convo.db");
+                Runner image(image_dir, r.clock_ms());
+                StepResult o = image.run(steps[0]);
+                if (o.code != CONVO_OK) {
+                    t.crash_image_failures.push_back("crash image does not open: " +
+                                                     result_text(o));
+                } else {
+                    t.crash_image_to = check.old_or_new(
+                        image, before_state, after_state,
+                        "crash image after a failed commit shows a half-applied state",
+                        "copy of the files " + where, &t.crash_image_failures);
+                }
+                image.close();
+                remove_dir(image_dir);
+            }
+            if (r.is_open()) {
+                // The subscriber got nothing of the failed call...
+                for (const std::string &p : r.check_deliveries(before_state))
+                    check.fail("subscriber got events of a failed commit", where + ": " + p);
+                // ...and the engine refuses every call, though the disk works again.
+                check.refuses_everything(r, s, res.error, where);
+            }
+            // The host does what the message says: close, and reopen on the fixed disk.
+            r.close();
+            StepResult o = r.run(steps[0]);
+            if (o.code != CONVO_OK) {
+                check.fail("reopen after a failed commit fails", result_text(o));
+                t.outcome = std::string(kind_name(s.kind)) + ": " + convo_code_name(res.code) +
+                            " '" + message + "', reopen fails";
+                break;  // nothing more can run
+            }
+            if (options.after_reopen) options.after_reopen(r);
+            const std::string after_reopen =
+                "after reopening from the failed step '" + s.label + "'";
+            t.reopened_to = check.old_or_new(r, before_state, after_state,
+                                             "reopen after a failed commit shows a half-applied "
+                                             "state",
+                                             after_reopen);
+            if (t.reopened_to == "old") {
+                // The call did not happen: the host retries it, as in the fault-free run.
+                StepResult retry = r.run(s);
+                check.same_result(s, golden.results[i], retry,
+                                  "on the retry after reopening to the state before the call");
+                check.same_state(r, after_state, "state differs from the fault-free run",
+                                 "after retrying step '" + s.label + "' " + after_reopen);
+            } else if (t.reopened_to == "new" && has_idempotency_key(s)) {
+                // The call happened. A host that retries it anyway, with the same client id
+                // or event_id, must get the same answer and change nothing.
+                StepResult retry = r.run(s);
+                check.same_result(s, golden.results[i], retry,
+                                  "on a retry with the same id after reopening to the state "
+                                  "after the call");
+                check.same_state(r, after_state, "a retry with the same id applied the call twice",
+                                 "after retrying step '" + s.label + "' " + after_reopen);
+            }
+            t.outcome = std::string(kind_name(s.kind)) + ": " + convo_code_name(res.code) + " '" +
+                        message + "', reopened to " +
+                        (t.reopened_to == "old"   ? "the state before the call"
+                         : t.reopened_to == "new" ? "the state after the call"
+                                                  : "neither");
+            continue;
+        }
+
+        // Any other failure changed nothing, and the engine stays usable.
         if (r.is_open()) {
             check.same_state(r, before_state, "the failed call changed the state", where);
         }
@@ -292,44 +425,38 @@ Trial run_trial(const Golden &golden, const FaultKind &kind, uint64_t k,
             StepResult o = r.run(steps[0]);
             if (o.code != CONVO_OK) {
                 check.fail("reopen after the failure fails", result_text(o));
-            } else {
-                check.same_state(r, before_state, "reopen shows other than the committed state",
-                                 where);
+                t.outcome = std::string(kind_name(s.kind)) + ": " + convo_code_name(res.code) +
+                            " '" + message + "', reopen fails";
+                break;
             }
+            check.same_state(r, before_state, "reopen shows other than the committed state", where);
         }
-        // The engine stays usable: the same call succeeds once the fault is gone. An engine
-        // may instead say that it must be reopened (in the failed call's message or in the
-        // retry's); then the retry comes after a reopen.
+        // The same call succeeds once the fault is gone, without a reopen: the failed call did
+        // not say that one is needed.
         StepResult retry = r.run(s);
-        if (retry.code == CONVO_ESTORAGE) {
-            const bool said_so = says_reopen(res.error) || says_reopen(retry.error);
-            if (!said_so) {
-                check.fail("engine unusable after the fault, without saying so",
-                           "retrying step '" + s.label +
-                               "' with the fault disarmed: " + result_text(retry));
-            }
-            recovery = said_so ? "engine asked to be reopened" : "reopen needed";
+        std::string recovery;
+        if (retry.code == CONVO_ESTORAGE && s.kind != StepKind::open) {
+            check.fail(
+                "engine unusable after a failure that did not say to reopen",
+                "retrying step '" + s.label + "' with the fault disarmed: " + result_text(retry));
+            recovery = ", unusable until reopened";
             r.close();
-            if (s.kind != StepKind::open) {
-                StepResult o = r.run(steps[0]);
-                if (o.code != CONVO_OK)
-                    check.fail("reopen after the failure fails", result_text(o));
+            StepResult o = r.run(steps[0]);
+            if (o.code != CONVO_OK) {
+                check.fail("reopen after the failure fails", result_text(o));
+                t.outcome = std::string(kind_name(s.kind)) + ": " + convo_code_name(res.code) +
+                            " '" + message + "'" + recovery;
+                break;
             }
             retry = r.run(s);
-        } else {
-            recovery = "retry OK";
         }
         check.same_result(s, golden.results[i], retry, "on the retry");
         if (r.is_open()) {
-            check.same_state(r, golden.states[i], "state differs from the fault-free run",
+            check.same_state(r, after_state, "state differs from the fault-free run",
                              "after retrying step '" + s.label + "'");
         }
-        std::string message = res.error;
-        if (size_t at = message.find(r.path()); at != std::string::npos) {
-            message.replace(at, r.path().size(), "<db>");
-        }
         t.outcome = std::string(kind_name(s.kind)) + ": " + convo_code_name(res.code) + " '" +
-                    message + "'" + (recovery == "retry OK" ? "" : ", " + recovery);
+                    message + "'" + recovery;
     }
     fault_vfs_disarm();
     if (!t.injected)
@@ -352,6 +479,11 @@ Trial run_trial(const Golden &golden, const FaultKind &kind, uint64_t k,
 void Tally::add(const Trial &t) {
     ++trials;
     if (t.injected) ++injected;
+    if (t.reopen_path) ++reopen_path;
+    if (t.reopened_to == "old") ++reopened_old;
+    if (t.reopened_to == "new") ++reopened_new;
+    if (t.crash_image_to == "old") ++image_old;
+    if (t.crash_image_to == "new") ++image_new;
     if (!t.failures.empty()) ++failed;
     if (!t.crash_image_failures.empty()) ++crash_image_failed;
     outcomes[t.outcome.empty() ? "(fault not reached)" : t.outcome]++;
@@ -373,7 +505,10 @@ std::string Tally::summary() const {
     std::ostringstream s;
     s << "fault points exercised: " << trials << " (fault fired in " << injected << "), "
       << "distinct outcomes: " << outcomes.size() << ", trials breaking a rule: " << failed
-      << ", crash images differing: " << crash_image_failed << "\n";
+      << ", crash images differing: " << crash_image_failed << "\n"
+      << "reopen path (a failed commit): " << reopen_path << " trials, reopened to the state "
+      << "before the call: " << reopened_old << ", after it: " << reopened_new
+      << "; crash images: before " << image_old << ", after " << image_new << "\n";
     for (const auto &o : outcomes) s << "  " << o.second << " x " << o.first << "\n";
     for (const auto &f : findings) {
         s << "FINDING " << f.first << "\n";

@@ -51,6 +51,9 @@ struct TrialOptions {
     // Runs right after the failing call returns (before any check): lets a test play an engine
     // that changed something despite failing, to show the checks notice.
     std::function<void(Runner &)> after_failure;
+    // Runs right after the reopen that follows a failure whose message says to reopen, before
+    // the reopened state is checked: lets a test play an engine that reopens half-applied.
+    std::function<void(Runner &)> after_reopen;
 };
 
 struct Trial {
@@ -61,10 +64,16 @@ struct Trial {
     int step = -1;          // the step during which it fired
     std::string step_label;
     fault_file file = FAULT_FILE_MAIN_DB;
-    convo_code code = CONVO_OK;                     // what that step returned
-    std::string error;                              // and convo_last_error()
-    std::string outcome;                            // the class of what happened (see run_trial)
-    std::vector<std::string> failures;              // broken rules: findings
+    convo_code code = CONVO_OK;  // what that step returned
+    std::string error;           // and convo_last_error()
+    std::string outcome;         // the class of what happened (see run_trial)
+    // The failed call said to close and reopen the engine (its COMMIT failed): the trial then
+    // checks that every later call is refused, reopens, and finds the state before the call
+    // ("old") or the fault-free state after it ("new").
+    bool reopen_path = false;
+    std::string reopened_to;            // "old", "new", or "" (neither, or not the reopen path)
+    std::string crash_image_to;         // likewise for the copy of the files taken at the failure
+    std::vector<std::string> failures;  // broken rules: findings
     std::vector<std::string> crash_image_failures;  // the copy taken at the failure differs
     bool ok() const { return failures.empty() && crash_image_failures.empty(); }
 };
@@ -75,6 +84,8 @@ Trial run_trial(const Golden &golden, const FaultKind &kind, uint64_t k,
 // Totals over many trials, for the summary.
 struct Tally {
     uint64_t trials = 0, injected = 0, failed = 0, crash_image_failed = 0;
+    uint64_t reopen_path = 0, reopened_old = 0, reopened_new = 0;  // see Trial::reopen_path
+    uint64_t image_old = 0, image_new = 0;
     std::map<std::string, uint64_t> outcomes;                  // outcome → trials
     std::map<std::string, std::vector<std::string>> findings;  // rule broken → example points
     void add(const Trial &t);

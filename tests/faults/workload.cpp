@@ -229,6 +229,17 @@ bool writes(StepKind kind) {
     }
 }
 
+bool has_idempotency_key(const Step &step) {
+    switch (step.kind) {
+        case StepKind::create:
+            return step.body.contains("id");
+        case StepKind::dispatch:
+            return step.body.contains("event_id");
+        default:
+            return false;
+    }
+}
+
 Runner::Runner(std::string dir, int64_t clock_ms)
     : path_(std::move(dir) + "/convo.db"), clock_ms_(clock_ms) {}
 
@@ -448,6 +459,45 @@ bool Runner::snapshot(json *out, std::string *error) {
     }
     *out = json::parse(normalize(snap));
     return true;
+}
+
+std::vector<std::pair<std::string, StepResult>> Runner::probe_calls(const Step &write) {
+    std::vector<std::pair<std::string, StepResult>> got;
+    convo_session *s = sessions_.at("org_a");
+    char *out = nullptr;
+    {
+        convo_code code = convo_events(s, 0, 1000, &out);
+        got.emplace_back("events", finish(code, out));
+    }
+    {
+        out = nullptr;
+        convo_code code = convo_get(s, kIds[0], &out);
+        got.emplace_back("get", finish(code, out));
+    }
+    {
+        out = nullptr;
+        convo_code code = convo_list(s, "{\"limit\":100}", &out);
+        got.emplace_back("list", finish(code, out));
+    }
+    {
+        out = nullptr;
+        convo_code code = convo_agent_get(s, "agent_abc", &out);
+        got.emplace_back("agent_get", finish(code, out));
+    }
+    {
+        int64_t ms = 0;
+        StepResult r = finish(convo_next_deadline(engine_, &ms), nullptr);
+        if (r.code == CONVO_OK) r.out = std::to_string(ms);
+        got.emplace_back("next_deadline", r);
+    }
+    got.emplace_back(write.label, run(write));
+    if (write.kind != StepKind::tick) {
+        unsigned fired = 0;
+        StepResult r = finish(convo_tick(engine_, &fired), nullptr);
+        r.out = "fired " + std::to_string(fired);
+        got.emplace_back("tick", r);
+    }
+    return got;
 }
 
 std::vector<std::string> Runner::check_deliveries(const json &snap) const {

@@ -8,6 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace faults {
@@ -47,6 +48,10 @@ const std::vector<Step> &workload();
 // Whether a step writes (its failure must leave the state untouched) or only reads.
 bool writes(StepKind kind);
 
+// Whether repeating the step after it took effect must be a no-op: a create with a client
+// `id` or a dispatch with an `event_id`.
+bool has_idempotency_key(const Step &step);
+
 // What one step returned: its code, convo_last_error(), and its output, normalized so two runs
 // compare equal (agent version ids and webrtc tokens replaced by stable names).
 struct StepResult {
@@ -79,6 +84,11 @@ public:
     // Whether the subscriber registered at open received exactly the feed events committed
     // since, once each and in order: problems found in `snap` (a snapshot of this engine).
     std::vector<std::string> check_deliveries(const json &snap) const;
+
+    // Calls a host may make next, each with what it returned: five reads (events, get, list,
+    // agent get, next_deadline, on org_a) and two writes (`write` again, then a tick). Used on
+    // an engine that must refuse everything.
+    std::vector<std::pair<std::string, StepResult>> probe_calls(const Step &write);
 
 private:
     std::string normalize(json j);
