@@ -24,8 +24,27 @@ std::string_view feed_type_name(FeedType t) {
         case FeedType::status_changed: return "status_changed";
         case FeedType::message: return "message";
         case FeedType::annotated: return "annotated";
+        case FeedType::takeover: return "takeover";
+        case FeedType::handback: return "handback";
+        case FeedType::finalized: return "finalized";
     }
     return "created";
+}
+
+std::string_view wrap_up_name(WrapUp w) {
+    switch (w) {
+        case WrapUp::none: return "none";
+        case WrapUp::pending: return "pending";
+        case WrapUp::done: return "done";
+    }
+    return "none";
+}
+
+std::optional<WrapUp> wrap_up_from_name(std::string_view s) {
+    if (s == "none") return WrapUp::none;
+    if (s == "pending") return WrapUp::pending;
+    if (s == "done") return WrapUp::done;
+    return std::nullopt;
 }
 
 std::optional<std::pair<TimeMs, Timer>> Conversation::next_timer() const {

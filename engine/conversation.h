@@ -24,7 +24,17 @@ struct Message {
     Role role = Role::user;
     std::string text;
     TimeMs at = 0;
+    Json template_ = nullptr;  // a WhatsApp template message (then text is empty): {name, variables?}
 };
+
+// After a conversation ends, the host's wrap-up (summary, topic, ...) is pending until it
+// sends finalize or the wrap-up timer fires.
+enum class WrapUp : uint8_t { none, pending, done };
+std::string_view wrap_up_name(WrapUp w);
+std::optional<WrapUp> wrap_up_from_name(std::string_view s);
+
+// How long an inbound user message keeps the WhatsApp customer-service window open.
+constexpr TimeMs kChatWindowMs = 24 * 60 * 60 * 1000;
 
 struct Conversation {
     int64_t rowid = 0;  // the store's row number (0 until inserted); orders and pages lists
@@ -36,6 +46,7 @@ struct Conversation {
     std::string user_id;
     std::optional<std::string> agent_id, agent_version_id, agent_name, agent_number, web_widget_id;
     std::optional<std::string> to_address, from_address, subject, initial_context;
+    std::optional<std::string> from_number;  // sms, whatsapp: the business number
     std::optional<std::string> summary, topic, end_reason, transferred_to;
     Json custom_metadata = nullptr;    // null or object
     Json recording_details = nullptr;  // null or object
@@ -48,6 +59,12 @@ struct Conversation {
     int64_t user_turn_count = 0;
     int64_t message_count = 0;
     std::array<std::optional<TimeMs>, kTimerCount> deadlines{};
+    bool human_takeover = false;
+    int takeover_minutes = 0;  // of the last takeover event
+    WrapUp wrap_up = WrapUp::none;
+    // whatsapp: when the contact's 24-hour window closes (it belongs to the contact, organization
+    // + business number + user number; the store reads and writes it with the conversation).
+    std::optional<TimeMs> chat_window_expires_at;
 
     // The earliest armed deadline and its timer (what convo_tick fires next).
     std::optional<std::pair<TimeMs, Timer>> next_timer() const;
@@ -55,7 +72,7 @@ struct Conversation {
     std::optional<TimeMs> expires_at() const;
 };
 
-enum class FeedType : uint8_t { created, status_changed, message, annotated };
+enum class FeedType : uint8_t { created, status_changed, message, annotated, takeover, handback, finalized };
 std::string_view feed_type_name(FeedType t);
 
 struct FeedEvent {

@@ -21,6 +21,26 @@ const char *length_name(TimerLength l) {
         case TimerLength::ring_seconds: return "ring_timeout_seconds";
         case TimerLength::dial_seconds: return "dial_timeout_seconds";
         case TimerLength::token_ttl_seconds: return "token_ttl_seconds";
+        case TimerLength::takeover_minutes: return "takeover.minutes";
+        case TimerLength::wrap_up_seconds: return "wrap_up_timeout_seconds";
+    }
+    return "";
+}
+
+const char *when_name(TimerWhen w) {
+    switch (w) {
+        case TimerWhen::always: return "always";
+        case TimerWhen::taken_over: return "human_takeover";
+        case TimerWhen::wrap_up_pending: return "wrap_up_pending";
+    }
+    return "";
+}
+
+const char *effect_name(TimerEffect e) {
+    switch (e) {
+        case TimerEffect::move_status: return "status";
+        case TimerEffect::hand_back: return "handback";
+        case TimerEffect::finish_wrap_up: return "finalize";
     }
     return "";
 }
@@ -80,7 +100,9 @@ Json describe_lifecycle() {
                               {"length", length_name(r.length)},
                               {"fires", std::move(fires)},
                               {"end_reason", r.end_reason},
-                              {"closes", r.closes}});
+                              {"closes", r.closes},
+                              {"when", when_name(r.when)},
+                              {"effect", effect_name(r.effect)}});
     }
     return Json{{"statuses", std::move(statuses)},
                 {"channels", std::move(channels)},

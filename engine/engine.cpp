@@ -248,18 +248,42 @@ Outcome Engine::create(const Session &s, std::string_view json, std::string *out
         if (!c.subject && r.channel == Channel::email) c.subject = version.default_subject;
         c.initial_context = r.initial_context;
         c.custom_metadata = r.custom_metadata;
+        c.tags = r.tags;
+        if (r.channel == Channel::sms || r.channel == Channel::whatsapp) {
+            c.from_number = r.from_number;
+            if (!c.from_number && agent) c.from_number = agent->phone_number;
+        }
         if (r.idle_timeout_minutes) c.idle_timeout_minutes = std::min(*r.idle_timeout_minutes, platform_max);
         c.max_open_minutes = std::min(r.max_open_minutes.value_or(platform_max), platform_max);
         c.created_at = now;
 
+        if (c.channel == Channel::whatsapp) {
+            CONVO_TRY(store_->chat_window(org, c.from_number.value_or(""), c.user_id,
+                                          &c.chat_window_expires_at));
+            const bool open = c.chat_window_expires_at && *c.chat_window_expires_at > now;
+            if (!open && c.direction == Direction::outbound && r.template_.is_null()) {
+                return Outcome::precondition(
+                    "message: the WhatsApp 24-hour window with " + c.user_id +
+                    " is closed; an outbound WhatsApp conversation must start with "
+                    "{\"type\":\"template\",\"template\":{...}}");
+            }
+        }
+
+        // Seed messages, then the opener: a template, or the greeting of an agent that speaks
+        // first on a chat channel.
+        std::vector<Message> opening = r.seed_messages;
         std::optional<std::string> greeting;
-        if (r.channel == Channel::text && version.speaks_first && version.greeting &&
-            !version.greeting->empty()) {
+        const bool chat = r.channel == Channel::text || r.channel == Channel::sms ||
+                          r.channel == Channel::whatsapp;
+        if (!r.template_.is_null()) {
+            opening.push_back(Message{Role::agent, "", now, r.template_});
+        } else if (chat && version.speaks_first && version.greeting && !version.greeting->empty()) {
             greeting = version.greeting;
+            opening.push_back(Message{Role::agent, *greeting, now});
         }
         Change ch;
         ch.insert = true;
-        absorb(ch, start(std::move(c), greeting, options_.policy));
+        absorb(ch, start(std::move(c), opening, options_.policy));
 
         const Conversation &made = ch.conversation;
         Json body;
@@ -277,6 +301,8 @@ Outcome Engine::create(const Session &s, std::string_view json, std::string *out
                 break;
             case Channel::email:
             case Channel::text:
+            case Channel::sms:
+            case Channel::whatsapp:
                 body = Json{{"conversation", conversation_json(made, ch.messages, true, now)},
                             {"starting_message", greeting ? Json(*greeting) : Json(nullptr)}};
                 break;

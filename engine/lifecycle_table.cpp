@@ -10,6 +10,7 @@ using T = Timer;
 
 constexpr StatusSet kOpen{S::token_created, S::triggered, S::ringing, S::in_progress};
 constexpr StatusSet kAny = StatusSet::all(kStatusCount);
+constexpr StatusSet kEnded{S::completed, S::failed, S::cancelled, S::transferred, S::unanswered};
 constexpr ChannelSet kAllChannels = ChannelSet::all(kChannelCount);
 constexpr std::optional<Status> kSame = std::nullopt;
 
@@ -29,23 +30,40 @@ constexpr Transition kTransitions[] = {
     {E::fail,      kOpen,                                         S::failed,       kAllChannels},
     {E::transfer,  {S::ringing, S::in_progress},                  S::transferred,  kAllChannels},
     {E::annotate,  kAny,                                          kSame,           kAllChannels},
+    {E::takeover,  {S::in_progress},                              kSame,           kAllChannels},
+    {E::handback,  {S::in_progress},                              kSame,           kAllChannels},
+    {E::close,     {S::in_progress},                              S::completed,    kAllChannels},
+    {E::close,     {S::triggered, S::ringing, S::token_created},  S::cancelled,    kAllChannels},
+    {E::close,     kEnded,                                        kSame,           kAllChannels},
+    {E::finalize,  kEnded,                                        kSame,           kAllChannels},
 };
 
 constexpr TimerRule kTimers[kTimerCount] = {
     // timer       armed in            channels         reset by        length
-    //   fires: from → to                                                end reason           closes
+    //   fires: from → to                                      end reason          closes  when / effect
     {T::idle,     {S::in_progress},   kAllChannels,    {E::message},   TimerLength::idle_minutes,
-        {{TimerFire{{S::in_progress}, S::completed}}},                   "idle_timeout",      true},
+        {{TimerFire{{S::in_progress}, S::completed}}},         "idle_timeout",     true,
+        TimerWhen::always,          TimerEffect::move_status},
     {T::max_open, kOpen,              kAllChannels,    {},             TimerLength::max_open_minutes,
         {{TimerFire{{S::in_progress}, S::completed},
           TimerFire{{S::token_created, S::triggered, S::ringing}, S::unanswered}}},
-                                                                         "max_open_timeout",  true},
+                                                               "max_open_timeout", true,
+        TimerWhen::always,          TimerEffect::move_status},
     {T::ring,     {S::ringing},       kAllChannels,    {},             TimerLength::ring_seconds,
-        {{TimerFire{{S::ringing}, S::unanswered}}},                      "ring_timeout",      true},
+        {{TimerFire{{S::ringing}, S::unanswered}}},            "ring_timeout",     true,
+        TimerWhen::always,          TimerEffect::move_status},
     {T::dial,     {S::triggered},     {C::telephone},  {},             TimerLength::dial_seconds,
-        {{TimerFire{{S::triggered}, S::failed}}},                        "dial_timeout",      true},
+        {{TimerFire{{S::triggered}, S::failed}}},              "dial_timeout",     true,
+        TimerWhen::always,          TimerEffect::move_status},
     {T::join,     {S::token_created}, {C::webrtc},     {},             TimerLength::token_ttl_seconds,
-        {{TimerFire{{S::token_created}, S::unanswered}}},                "token_expired",     true},
+        {{TimerFire{{S::token_created}, S::unanswered}}},      "token_expired",    true,
+        TimerWhen::always,          TimerEffect::move_status},
+    {T::takeover, {S::in_progress},   kAllChannels,    {E::takeover},  TimerLength::takeover_minutes,
+        {},                                                    "",                 false,
+        TimerWhen::taken_over,      TimerEffect::hand_back},
+    {T::wrap_up,  kEnded,             kAllChannels,    {},             TimerLength::wrap_up_seconds,
+        {},                                                    "",                 false,
+        TimerWhen::wrap_up_pending, TimerEffect::finish_wrap_up},
 };
 
 // Where a new conversation starts.
@@ -55,6 +73,8 @@ constexpr InitialStatus kInitial[] = {
     {C::webrtc,    std::nullopt,        S::token_created},
     {C::email,     std::nullopt,        S::triggered},
     {C::text,      std::nullopt,        S::in_progress},
+    {C::sms,       std::nullopt,        S::in_progress},
+    {C::whatsapp,  std::nullopt,        S::in_progress},
 };
 // clang-format on
 
@@ -62,12 +82,14 @@ constexpr std::string_view kStatusNames[kStatusCount] = {
     "token_created", "triggered", "ringing",     "in_progress", "completed",
     "failed",        "cancelled", "transferred", "unanswered"};
 constexpr std::string_view kChannelNames[kChannelCount] = {"telephone", "webrtc", "email",
-                                                           "text"};
+                                                           "text",      "sms",    "whatsapp"};
 constexpr std::string_view kDirectionNames[2] = {"outbound", "inbound"};
 constexpr std::string_view kEventNames[kEventTypeCount] = {
     "ringing", "answered", "joined",    "delivered", "message",  "end",
-    "cancel",  "no_answer", "busy",     "fail",      "transfer", "annotate"};
-constexpr std::string_view kTimerNames[kTimerCount] = {"idle", "max_open", "ring", "dial", "join"};
+    "cancel",  "no_answer", "busy",     "fail",      "transfer", "annotate",
+    "takeover", "handback", "close",    "finalize"};
+constexpr std::string_view kTimerNames[kTimerCount] = {"idle", "max_open", "ring",   "dial",
+                                                       "join", "takeover", "wrap_up"};
 
 template <typename Enum, size_t N>
 std::optional<Enum> from_name(const std::string_view (&names)[N], std::string_view s) {
@@ -87,6 +109,7 @@ const LifecycleTable &lifecycle_table() {
 
 bool is_terminal(Status s) { return !kOpen.has(s); }
 StatusSet open_statuses() { return kOpen; }
+StatusSet terminal_statuses() { return kEnded; }
 
 Status initial_status(Channel c, Direction d) {
     for (const InitialStatus &row : kInitial) {

@@ -18,19 +18,20 @@ enum class Status : uint8_t {
 };
 constexpr int kStatusCount = 9;
 
-enum class Channel : uint8_t { telephone, webrtc, email, text };
-constexpr int kChannelCount = 4;
+enum class Channel : uint8_t { telephone, webrtc, email, text, sms, whatsapp };
+constexpr int kChannelCount = 6;
 
 enum class Direction : uint8_t { outbound, inbound };
 
 enum class EventType : uint8_t {
     ringing, answered, joined, delivered, message, end,
     cancel, no_answer, busy, fail, transfer, annotate,
+    takeover, handback, close, finalize,
 };
-constexpr int kEventTypeCount = 12;
+constexpr int kEventTypeCount = 16;
 
-enum class Timer : uint8_t { idle, max_open, ring, dial, join };
-constexpr int kTimerCount = 5;
+enum class Timer : uint8_t { idle, max_open, ring, dial, join, takeover, wrap_up };
+constexpr int kTimerCount = 7;
 
 // Small bit sets over the enums above.
 template <typename E>
@@ -67,13 +68,30 @@ enum class TimerLength : uint8_t {
     ring_seconds,      // engine option ring_timeout_seconds
     dial_seconds,      // engine option dial_timeout_seconds
     token_ttl_seconds, // engine option token_ttl_seconds
+    takeover_minutes,  // the minutes of the conversation's last takeover event
+    wrap_up_seconds,   // engine option wrap_up_timeout_seconds
+};
+
+// Besides its statuses, what a timer needs of the conversation to be armed.
+enum class TimerWhen : uint8_t {
+    always,
+    taken_over,       // a human has taken over (human_takeover)
+    wrap_up_pending,  // ended, and the host has not finalized the wrap-up yet
+};
+
+// What a timer does when it fires: move the status (by `fires`), or end a phase.
+enum class TimerEffect : uint8_t {
+    move_status,
+    hand_back,        // human_takeover ends; feed event handback
+    finish_wrap_up,   // wrap_up becomes done; feed event finalized
 };
 
 // A timer is armed when a conversation of `channels` enters a status in `armed_in` (counted
-// from that moment), kept while it moves between such statuses, re-armed by the events in
-// `reset_by`, and cleared when it leaves them. When it fires, `fires` says where each status
-// goes; the end reason is `end_reason`. `closes` marks deadlines that end the conversation
-// (they make up expires_at).
+// from that moment) while `when` holds, kept while it moves between such statuses, re-armed by
+// the events in `reset_by`, and cleared when it leaves them or `when` stops holding. When it
+// fires it has its `effect`; for move_status, `fires` says where each status goes and the end
+// reason is `end_reason`. `closes` marks deadlines that end the conversation (they make up
+// expires_at).
 struct TimerFire {
     StatusSet from;
     Status to;
@@ -87,6 +105,8 @@ struct TimerRule {
     std::array<std::optional<TimerFire>, 2> fires;
     std::string_view end_reason;
     bool closes;
+    TimerWhen when;
+    TimerEffect effect;
 };
 
 // Where a conversation of `channel` (and `direction`, when given) starts.
@@ -107,6 +127,7 @@ const LifecycleTable &lifecycle_table();
 
 bool is_terminal(Status s);
 StatusSet open_statuses();
+StatusSet terminal_statuses();
 
 // The initial status of a new conversation.
 Status initial_status(Channel c, Direction d);

@@ -9,6 +9,22 @@ const char *const kSensitiveKeys[] = {"agent",          "summary",        "initi
 Json opt(const std::optional<std::string> &s) { return s ? Json(*s) : Json(nullptr); }
 Json opt_time(const std::optional<TimeMs> &t) { return t ? Json(format_time(*t)) : Json(nullptr); }
 
+// The contact's WhatsApp window as of `now`: (expires_at, remaining seconds), both null for
+// other channels, (null, 0) when closed.
+std::pair<Json, Json> chat_window(const Conversation &c, TimeMs now) {
+    if (c.channel != Channel::whatsapp) return {nullptr, nullptr};
+    if (!c.chat_window_expires_at || *c.chat_window_expires_at <= now) return {nullptr, 0};
+    return {format_time(*c.chat_window_expires_at), (*c.chat_window_expires_at - now) / 1000};
+}
+
+Json message_json(const Message &m) {
+    Json j{{"role", role_name(m.role)},
+           {"text", m.template_.is_null() ? Json(m.text) : Json(nullptr)},
+           {"at", format_time(m.at)}};
+    if (!m.template_.is_null()) j["template"] = m.template_;
+    return j;
+}
+
 }  // namespace
 
 Json conversation_json(const Conversation &c, const std::vector<Message> &transcript,
@@ -44,12 +60,17 @@ Json conversation_json(const Conversation &c, const std::vector<Message> &transc
            {"tags", c.tags},
            {"topic", opt(c.topic)},
            {"actions_needed", c.actions_needed},
-           {"transferred_to", opt(c.transferred_to)}};
+           {"transferred_to", opt(c.transferred_to)},
+           {"from_number", opt(c.from_number)},
+           {"human_takeover", c.human_takeover},
+           {"human_takeover_until", opt_time(c.deadlines[static_cast<int>(Timer::takeover)])},
+           {"wrap_up", c.wrap_up == WrapUp::none ? Json(nullptr) : Json(wrap_up_name(c.wrap_up))}};
+    auto [window_expires, window_remaining] = chat_window(c, now);
+    j["chat_window_expires_at"] = std::move(window_expires);
+    j["chat_window_remaining_seconds"] = std::move(window_remaining);
     if (sensitive) {
         Json messages = Json::array();
-        for (const Message &m : transcript) {
-            messages.push_back(Json{{"role", role_name(m.role)}, {"text", m.text}, {"at", format_time(m.at)}});
-        }
+        for (const Message &m : transcript) messages.push_back(message_json(m));
         j["agent"] = c.agent_id || c.agent_name
                          ? Json{{"id", opt(c.agent_id)}, {"name", opt(c.agent_name)}}
                          : Json(nullptr);
@@ -65,8 +86,11 @@ Json conversation_json(const Conversation &c, const std::vector<Message> &transc
 Json event_json(const FeedEvent &e, bool sensitive) {
     Json data = e.data;
     if (!sensitive) {
-        if (e.type == FeedType::message) data.erase("text");
-        if (e.type == FeedType::annotated) {
+        if (e.type == FeedType::message) {
+            data.erase("text");
+            data.erase("template");
+        }
+        if (e.type == FeedType::annotated || e.type == FeedType::finalized) {
             data.erase("summary");
             data.erase("recording_details");
         }

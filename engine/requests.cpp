@@ -184,7 +184,62 @@ private:
     std::string prefix_;
 };
 
-const char *const kChannels = "telephone, webrtc, email, text";
+const char *const kChannels = "telephone, webrtc, email, text, sms, whatsapp";
+
+bool needs_phone_number(Channel c) {
+    return c == Channel::telephone || c == Channel::sms || c == Channel::whatsapp;
+}
+
+// Each object of the array `key` (at most kMaxArrayItems), read by `item` with its own Fields.
+template <typename Item>
+Outcome object_array(const Json &array, const std::string &key, const Limits &limits, Item item) {
+    if (!array.is_array()) return Outcome::invalid(key + ": must be an array of objects");
+    if (array.size() > kMaxArrayItems) {
+        return Outcome::invalid(key + ": more than " + std::to_string(kMaxArrayItems) + " items");
+    }
+    for (size_t i = 0; i < array.size(); ++i) {
+        const std::string at = key + "[" + std::to_string(i) + "]";
+        if (!array[i].is_object()) return Outcome::invalid(at + ": must be an object");
+        CONVO_TRY(item(Fields(array[i], limits, at + ".")));
+    }
+    return Outcome::ok();
+}
+
+// Wassist's SendMessageTemplateInput: {name, variables?: {body?, header?, buttons?, cards?}},
+// each card {body?, header?, buttons?}.
+Outcome parse_template(const Json &j, const std::string &key, const Limits &limits, Json *out) {
+    if (!j.is_object()) return Outcome::invalid(key + ": must be an object");
+    Fields f(j, limits, key + ".");
+    CONVO_TRY(f.only({"name", "variables"}));
+    std::string name;
+    CONVO_TRY(f.required_string("name", &name));
+    auto parts = [](const Fields &v) {
+        std::optional<Json> list;
+        std::optional<std::string> header;
+        CONVO_TRY(v.string_array("body", &list));
+        CONVO_TRY(v.text("header", &header));
+        CONVO_TRY(v.string_array("buttons", &list));
+        return Outcome::ok();
+    };
+    if (const Json *vars = f.find("variables")) {
+        if (!vars->is_object()) return Outcome::invalid(key + ".variables: must be an object");
+        Fields v(*vars, limits, key + ".variables.");
+        CONVO_TRY(v.only({"body", "header", "buttons", "cards"}));
+        CONVO_TRY(parts(v));
+        if (const Json *cards = v.find("cards")) {
+            CONVO_TRY(object_array(*cards, key + ".variables.cards", limits, [&](const Fields &card) {
+                CONVO_TRY(card.only({"body", "header", "buttons"}));
+                return parts(card);
+            }));
+        }
+    }
+    if (int64_t(j.dump().size()) > limits.max_metadata_bytes) {
+        return Outcome::invalid(key + ": larger than " + std::to_string(limits.max_metadata_bytes) +
+                                " bytes as JSON (max_metadata_bytes)");
+    }
+    *out = j;
+    return Outcome::ok();
+}
 const char *const kDirections = "outbound, inbound";
 const char *const kStatuses =
     "token_created, triggered, ringing, in_progress, completed, failed, cancelled, transferred, "
@@ -265,7 +320,8 @@ Outcome parse_options(const char *text, Options *out) {
     CONVO_TRY(f.only({"path", "clock", "start", "synchronous", "platform_max_open_minutes",
                       "ring_timeout_seconds", "dial_timeout_seconds", "token_ttl_seconds",
                       "webrtc_url", "max_open_per_organization", "timer_thread", "log_level",
-                      "max_request_bytes", "max_message_bytes", "max_metadata_bytes", "seed"}));
+                      "max_request_bytes", "max_message_bytes", "max_metadata_bytes", "seed",
+                      "wrap_up_timeout_seconds"}));
     std::optional<std::string> path, clock, synchronous, url, level;
     CONVO_TRY(f.bounded_string("path", &path, true, kMaxPathBytes, "the limit for paths"));
     CONVO_TRY(f.string("clock", &clock));
@@ -277,11 +333,12 @@ Outcome parse_options(const char *text, Options *out) {
     if (synchronous && *synchronous != "full" && *synchronous != "normal") {
         return Outcome::invalid("synchronous: must be one of full, normal");
     }
-    std::optional<int> max_open, ring, dial, ttl;
+    std::optional<int> max_open, ring, dial, ttl, wrap_up;
     CONVO_TRY(f.int32("platform_max_open_minutes", &max_open));
     CONVO_TRY(f.int32("ring_timeout_seconds", &ring));
     CONVO_TRY(f.int32("dial_timeout_seconds", &dial));
     CONVO_TRY(f.int32("token_ttl_seconds", &ttl));
+    CONVO_TRY(f.int32("wrap_up_timeout_seconds", &wrap_up));
     CONVO_TRY(f.string("webrtc_url", &url, true));
     CONVO_TRY(f.integer("max_open_per_organization", &o.max_open_per_organization, 1,
                         INT64_MAX));
@@ -316,6 +373,7 @@ Outcome parse_options(const char *text, Options *out) {
     o.policy.ring_timeout_seconds = ring.value_or(o.policy.ring_timeout_seconds);
     o.policy.dial_timeout_seconds = dial.value_or(o.policy.dial_timeout_seconds);
     o.policy.token_ttl_seconds = ttl.value_or(o.policy.token_ttl_seconds);
+    o.policy.wrap_up_timeout_seconds = wrap_up.value_or(o.policy.wrap_up_timeout_seconds);
     o.webrtc_url = url.value_or(o.webrtc_url);
     o.timer_thread = timer_thread.value_or(false);
     o.log_level = level.value_or(o.log_level);
@@ -376,15 +434,52 @@ Outcome parse_create(std::string_view text, const Limits &limits, CreateRequest 
     CONVO_TRY(f.only({"channel", "user_id", "direction", "agent_id", "version", "agent_version_id",
                       "agent_config", "agent_number", "to_address", "from_address", "subject",
                       "initial_context", "custom_metadata", "id", "idle_timeout_minutes",
-                      "max_open_minutes", "web_widget_id"}));
+                      "max_open_minutes", "web_widget_id", "from_number", "messages", "tags",
+                      "message"}));
     CreateRequest r;
     std::optional<Channel> channel;
     CONVO_TRY(f.choice("channel", &channel, channel_from_name, kChannels));
     if (!channel) return Outcome::invalid("channel: is required");
     r.channel = *channel;
     CONVO_TRY(f.required_string("user_id", &r.user_id));
-    if (r.channel == Channel::telephone && !is_e164(r.user_id)) {
-        return Outcome::invalid("user_id: must be an E.164 number (+14155551234) for channel telephone");
+    if (needs_phone_number(r.channel) && !is_e164(r.user_id)) {
+        return Outcome::invalid("user_id: must be an E.164 number (+14155551234) for channel " +
+                                std::string(channel_name(r.channel)));
+    }
+    const bool messaging = r.channel == Channel::sms || r.channel == Channel::whatsapp;
+    CONVO_TRY(f.checked("from_number", &r.from_number, is_e164, "an E.164 number (+18885550000)"));
+    if (r.from_number && !messaging) {
+        return Outcome::invalid("from_number: only for channels sms and whatsapp (the business number)");
+    }
+    if (const Json *seeds = f.find("messages")) {
+        CONVO_TRY(object_array(*seeds, "messages", limits, [&](const Fields &m) {
+            CONVO_TRY(m.only({"role", "text"}));
+            std::optional<Role> role;
+            CONVO_TRY(m.choice("role", &role, role_from_name, "user, agent"));
+            if (!role || *role == Role::human) return Outcome::invalid(m.name("role") + ": must be one of user, agent");
+            Message seed;
+            seed.role = *role;
+            CONVO_TRY(m.required_string("text", &seed.text, true));
+            r.seed_messages.push_back(std::move(seed));
+            return Outcome::ok();
+        }));
+    }
+    std::optional<Json> tags;
+    CONVO_TRY(f.string_array("tags", &tags));
+    if (tags) r.tags = std::move(*tags);
+    if (const Json *message = f.find("message")) {
+        if (r.channel != Channel::whatsapp) return Outcome::invalid("message: only for channel whatsapp");
+        if (!message->is_object()) return Outcome::invalid("message: must be an object");
+        Fields mf = f.nested(*message, "message.");
+        CONVO_TRY(mf.only({"type", "template"}));
+        std::optional<std::string> type;
+        CONVO_TRY(mf.string("type", &type));
+        if (type != std::optional<std::string>("template")) {
+            return Outcome::invalid("message.type: must be template");
+        }
+        const Json *tpl = mf.find("template");
+        if (tpl == nullptr) return Outcome::invalid("message.template: is required");
+        CONVO_TRY(parse_template(*tpl, "message.template", limits, &r.template_));
     }
     std::optional<Direction> direction;
     CONVO_TRY(f.choice("direction", &direction, direction_from_name, kDirections));
@@ -447,6 +542,14 @@ Outcome parse_create(std::string_view text, const Limits &limits, CreateRequest 
     return Outcome::ok();
 }
 
+// The fields annotate and finalize share.
+static Outcome annotation_fields(const Fields &f, Event *e) {
+    CONVO_TRY(f.text("summary", &e->summary));
+    CONVO_TRY(f.text("topic", &e->topic));
+    CONVO_TRY(f.string_array("actions_needed", &e->actions_needed));
+    return f.string_array("tags", &e->tags);
+}
+
 Outcome parse_event(std::string_view text, const Limits &limits, Event *out) {
     Json j;
     CONVO_TRY(parse_object(text, "event", limits.max_request_bytes, &j));
@@ -454,12 +557,19 @@ Outcome parse_event(std::string_view text, const Limits &limits, Event *out) {
     std::optional<EventType> type;
     CONVO_TRY(f.choice("type", &type, event_from_name,
                        "ringing, answered, joined, delivered, message, end, cancel, no_answer, "
-                       "busy, fail, transfer, annotate"));
+                       "busy, fail, transfer, annotate, takeover, handback, close, finalize"));
     if (!type) return Outcome::invalid("type: is required");
     Event e;
     e.type = *type;
     switch (e.type) {
-        case EventType::message: CONVO_TRY(f.only({"type", "event_id", "at", "role", "text"})); break;
+        case EventType::message:
+            CONVO_TRY(f.only({"type", "event_id", "at", "role", "text", "template"}));
+            break;
+        case EventType::takeover: CONVO_TRY(f.only({"type", "event_id", "at", "minutes"})); break;
+        case EventType::close: CONVO_TRY(f.only({"type", "event_id", "at", "skip_notifications"})); break;
+        case EventType::finalize:
+            CONVO_TRY(f.only({"type", "event_id", "at", "summary", "topic", "actions_needed", "tags"}));
+            break;
         case EventType::end:
         case EventType::fail: CONVO_TRY(f.only({"type", "event_id", "at", "reason"})); break;
         case EventType::transfer: CONVO_TRY(f.only({"type", "event_id", "at", "to"})); break;
@@ -477,9 +587,23 @@ Outcome parse_event(std::string_view text, const Limits &limits, Event *out) {
             CONVO_TRY(f.choice("role", &role, role_from_name, "user, agent, human"));
             if (!role) return Outcome::invalid("role: is required");
             e.role = *role;
-            CONVO_TRY(f.required_string("text", &e.text, true));
+            if (const Json *tpl = f.find("template")) {
+                if (f.has("text")) return Outcome::invalid("text, template: give one, not both");
+                if (e.role == Role::user) return Outcome::invalid("template: only agent and human send templates");
+                CONVO_TRY(parse_template(*tpl, "template", limits, &e.template_));
+            } else {
+                CONVO_TRY(f.required_string("text", &e.text, true));
+            }
             break;
         }
+        case EventType::takeover: {
+            std::optional<int> minutes;
+            CONVO_TRY(f.int32("minutes", &minutes));
+            e.minutes = minutes.value_or(e.minutes);
+            break;
+        }
+        case EventType::close: CONVO_TRY(f.boolean("skip_notifications", &e.skip_notifications)); break;
+        case EventType::finalize: CONVO_TRY(annotation_fields(f, &e)); break;
         case EventType::end: CONVO_TRY(f.text("reason", &e.reason, true)); break;
         case EventType::fail: {
             std::string reason;
@@ -494,10 +618,7 @@ Outcome parse_event(std::string_view text, const Limits &limits, Event *out) {
             break;
         }
         case EventType::annotate:
-            CONVO_TRY(f.text("summary", &e.summary));
-            CONVO_TRY(f.text("topic", &e.topic));
-            CONVO_TRY(f.string_array("actions_needed", &e.actions_needed));
-            CONVO_TRY(f.string_array("tags", &e.tags));
+            CONVO_TRY(annotation_fields(f, &e));
             CONVO_TRY(f.object("recording_details", &e.recording_details));
             if (!e.summary && !e.topic && !e.actions_needed && !e.tags && !e.recording_details) {
                 return Outcome::invalid(

@@ -55,6 +55,10 @@ struct CreateRequest {
     std::optional<AgentVersion> agent_config;
     std::optional<std::string> agent_config_name;
     std::optional<std::string> to_address, from_address, subject, initial_context, web_widget_id;
+    std::optional<std::string> from_number;  // sms, whatsapp
+    std::vector<Message> seed_messages;      // role and text; stored before the greeting
+    Json tags = Json::array();
+    Json template_ = nullptr;                // whatsapp: message {type: template, template}
     Json custom_metadata = nullptr;
     std::optional<std::string> id;
     std::optional<int> idle_timeout_minutes, max_open_minutes;

@@ -86,6 +86,16 @@ const char *const kMigrations[] = {
         version INTEGER NOT NULL,
         UNIQUE(organization_id, agent_id, version));
     )sql",
+    // 2: WhatsApp template messages; the 24-hour window of each contact.
+    R"sql(
+    ALTER TABLE messages ADD COLUMN template TEXT;
+    CREATE TABLE chat_windows(
+        organization_id TEXT NOT NULL,
+        business_number TEXT NOT NULL,
+        user_number TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY(organization_id, business_number, user_number)) WITHOUT ROWID;
+    )sql",
 };
 
 const char *const kConversationColumns =
@@ -137,7 +147,11 @@ std::string details_of(const Conversation &c) {
            {"idle_timeout_minutes", c.idle_timeout_minutes ? Json(*c.idle_timeout_minutes) : Json(nullptr)},
            {"max_open_minutes", c.max_open_minutes},
            {"message_count", c.message_count},
-           {"deadlines", std::move(deadlines)}};
+           {"deadlines", std::move(deadlines)},
+           {"from_number", opt_json(c.from_number)},
+           {"human_takeover", c.human_takeover},
+           {"takeover_minutes", c.takeover_minutes},
+           {"wrap_up", wrap_up_name(c.wrap_up)}};
     return d.dump();
 }
 
@@ -179,6 +193,13 @@ Conversation conversation_from_row(SQLite::Statement &st) {
     for (auto it = d.at("deadlines").begin(); it != d.at("deadlines").end(); ++it) {
         if (auto t = timer_from_name(it.key())) c.deadlines[static_cast<int>(*t)] = it->get<int64_t>();
     }
+    // Rows written before schema 2 have none of these: no takeover, and a conversation that had
+    // already ended has nothing left to wrap up.
+    c.from_number = json_opt(d, "from_number");
+    c.human_takeover = d.value("human_takeover", false);
+    c.takeover_minutes = d.value("takeover_minutes", 0);
+    c.wrap_up = wrap_up_from_name(d.value("wrap_up", "")).value_or(is_terminal(c.status) ? WrapUp::done
+                                                                                          : WrapUp::none);
     return c;
 }
 
@@ -223,6 +244,7 @@ public:
             st.bind(2, org);
             out->reset();
             if (st.executeStep()) *out = conversation_from_row(st);
+            if (*out) read_window(**out);
             return Outcome::ok();
         });
     }
@@ -253,9 +275,19 @@ public:
             st.bind(1, static_cast<int64_t>(c.rowid));
             out->clear();
             while (st.executeStep()) {
-                out->push_back(Message{role_from_name(st.getColumn(0).getString()).value_or(Role::user),
-                                       st.getColumn(1).getString(), st.getColumn(2).getInt64()});
+                Message m{role_from_name(st.getColumn(0).getString()).value_or(Role::user),
+                          st.getColumn(1).getString(), st.getColumn(2).getInt64()};
+                if (!st.getColumn(3).isNull()) m.template_ = Json::parse(st.getColumn(3).getString());
+                out->push_back(std::move(m));
             }
+            return Outcome::ok();
+        });
+    }
+
+    Outcome chat_window(const std::string &org, const std::string &business_number,
+                        const std::string &user_number, std::optional<TimeMs> *out) override {
+        return guard("read chat window", [&] {
+            *out = window_of(org, business_number, user_number);
             return Outcome::ok();
         });
     }
@@ -270,6 +302,7 @@ public:
             }
             out->clear();
             while (st.executeStep()) out->push_back(conversation_from_row(st));
+            for (Conversation &c : *out) read_window(c);
             next->reset();
             if (static_cast<int>(out->size()) > q.limit) {
                 out->pop_back();
@@ -496,6 +529,23 @@ private:
         SQLite::Statement &st_;
     };
 
+    std::optional<TimeMs> window_of(const std::string &org, const std::string &business_number,
+                                    const std::string &user_number) {
+        Use use(*window_);
+        SQLite::Statement &st = *use;
+        st.bind(1, org);
+        st.bind(2, business_number);
+        st.bind(3, user_number);
+        if (!st.executeStep()) return std::nullopt;
+        return st.getColumn(0).getInt64();
+    }
+
+    // A WhatsApp conversation carries its contact's window.
+    void read_window(Conversation &c) {
+        if (c.channel != Channel::whatsapp) return;
+        c.chat_window_expires_at = window_of(c.organization_id, c.from_number.value_or(""), c.user_id);
+    }
+
     Outcome read_agent(SQLite::Statement &stmt, const std::string &org, const std::string &key,
                        std::optional<Agent> *out) {
         Use use(stmt);
@@ -567,6 +617,15 @@ private:
             st.bind(3, std::string(role_name(m.role)));
             st.bind(4, m.text);
             st.bind(5, static_cast<int64_t>(m.at));
+            if (!m.template_.is_null()) st.bind(6, m.template_.dump());
+            st.exec();
+        }
+        if (c.channel == Channel::whatsapp && c.chat_window_expires_at) {
+            SQLite::Statement &st = reset(*put_window_);
+            st.bind(1, c.organization_id);
+            st.bind(2, c.from_number.value_or(""));
+            st.bind(3, c.user_id);
+            st.bind(4, static_cast<int64_t>(*c.chat_window_expires_at));
             st.exec();
         }
         for (FeedEvent &e : ch.events) {
@@ -599,7 +658,13 @@ private:
         load_ = p(std::string("SELECT ") + kConversationColumns +
                   " FROM conversations WHERE id = ? AND organization_id = ?");
         owner_ = p("SELECT organization_id, create_response, create_http_status FROM conversations WHERE id = ?");
-        transcript_ = p("SELECT role, text, at FROM messages WHERE rid = ? ORDER BY n");
+        transcript_ = p("SELECT role, text, at, template FROM messages WHERE rid = ? ORDER BY n");
+        window_ = p("SELECT expires_at FROM chat_windows "
+                    "WHERE organization_id = ? AND business_number = ? AND user_number = ?");
+        // The window only moves forward: a conversation loaded earlier cannot shorten it.
+        put_window_ = p("INSERT INTO chat_windows(organization_id, business_number, user_number, "
+                        "expires_at) VALUES (?,?,?,?) ON CONFLICT DO UPDATE SET "
+                        "expires_at = max(expires_at, excluded.expires_at)");
         count_open_ = p(sql::kCountOpen);
         event_seen_ = p("SELECT 1 FROM event_ids WHERE rid = ? AND event_id = ?");
         read_events_ = p(sql::kReadEvents);
@@ -625,7 +690,7 @@ private:
                     "end_reason = ?, user_turn_count = ?, next_deadline = ?, details = ? WHERE rid = ?");
         insert_metadata_ = p("INSERT OR IGNORE INTO conversation_metadata(organization_id, key, value, "
                              "created_at, rid) VALUES (?,?,?,?,?)");
-        insert_message_ = p("INSERT INTO messages(rid, n, role, text, at) VALUES (?,?,?,?,?)");
+        insert_message_ = p("INSERT INTO messages(rid, n, role, text, at, template) VALUES (?,?,?,?,?,?)");
         insert_event_ = p("INSERT INTO events(seq, organization_id, conversation_id, type, from_status, "
                           "to_status, reason, at, data) VALUES (?,?,?,?,?,?,?,?,?)");
         insert_event_id_ = p("INSERT INTO event_ids(rid, event_id) VALUES (?,?)");
@@ -638,7 +703,7 @@ private:
     std::unique_ptr<SQLite::Statement> begin_, commit_, load_, owner_, transcript_, count_open_,
         event_seen_, read_events_, due_, next_deadline_, agent_, agent_by_number_,
         agent_by_version_, version_ids_, put_agent_, put_version_, insert_, update_,
-        insert_metadata_, insert_message_, insert_event_, insert_event_id_;
+        insert_metadata_, insert_message_, insert_event_, insert_event_id_, window_, put_window_;
 };
 
 }  // namespace

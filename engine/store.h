@@ -50,6 +50,10 @@ public:
     virtual Outcome find_owner(const std::string &id, std::optional<std::string> *org,
                                std::optional<StoredResponse> *response) = 0;
     virtual Outcome transcript(const Conversation &c, std::vector<Message> *out) = 0;
+    // When a contact's WhatsApp window closes (nullopt: never opened). Loaded conversations
+    // carry it already; create asks before the conversation exists.
+    virtual Outcome chat_window(const std::string &org, const std::string &business_number,
+                                const std::string &user_number, std::optional<TimeMs> *out) = 0;
     virtual Outcome list(const std::string &org, const ListQuery &q,
                          std::vector<Conversation> *out, std::optional<std::string> *next) = 0;
     virtual Outcome count_open(const std::string &org, int64_t *out) = 0;

@@ -26,7 +26,7 @@ Conversation fresh(Channel ch, Direction dir) {
     c.idle_timeout_minutes = 5;
     c.max_open_minutes = 60;
     c.created_at = kT0;
-    return start(c, std::nullopt, policy()).next;
+    return start(c, {}, policy()).next;
 }
 
 Event event_of(EventType t) {
@@ -250,7 +250,7 @@ TEST(LifecycleTimers, NoIdleTimerWithoutIdleMinutes) {
     c.channel = Channel::text;
     c.max_open_minutes = 10;
     c.created_at = kT0;
-    Conversation s = start(c, std::nullopt, policy()).next;
+    Conversation s = start(c, {}, policy()).next;
     EXPECT_FALSE(s.deadlines[int(Timer::idle)].has_value());
     EXPECT_EQ(s.expires_at(), kT0 + 10 * 60000);
 }
@@ -277,7 +277,7 @@ TEST(LifecycleEvents, StartRecordsCreatedThenGreeting) {
     c.channel = Channel::text;
     c.max_open_minutes = 10;
     c.created_at = kT0;
-    Step s = start(c, std::string("Hi"), policy());
+    Step s = start(c, {Message{Role::agent, "Hi", 0}}, policy());
     ASSERT_EQ(s.events.size(), 2u);
     EXPECT_EQ(s.events[0].type, FeedType::created);
     EXPECT_EQ(s.events[0].to, Status::in_progress);
