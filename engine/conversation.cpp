@@ -31,6 +31,13 @@ std::string_view feed_type_name(FeedType t) {
     return "created";
 }
 
+std::optional<FeedType> feed_type_from_name(std::string_view s) {
+    for (int i = 0; i < kFeedTypeCount; ++i) {
+        if (feed_type_name(static_cast<FeedType>(i)) == s) return static_cast<FeedType>(i);
+    }
+    return std::nullopt;
+}
+
 std::string_view wrap_up_name(WrapUp w) {
     switch (w) {
         case WrapUp::none: return "none";

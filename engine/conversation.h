@@ -73,7 +73,9 @@ struct Conversation {
 };
 
 enum class FeedType : uint8_t { created, status_changed, message, annotated, takeover, handback, finalized };
+constexpr int kFeedTypeCount = 7;
 std::string_view feed_type_name(FeedType t);
+std::optional<FeedType> feed_type_from_name(std::string_view s);
 
 struct FeedEvent {
     uint64_t seq = 0;  // assigned by the store at commit

@@ -97,6 +97,7 @@ std::string end_reason_of(const Event &e) {
         case EventType::fail: return e.reason.value_or("failed");
         case EventType::cancel: return "cancelled";
         case EventType::transfer: return "transferred";
+        case EventType::close: return "closed";
         default: return std::string(event_name(e.type));  // no_answer, busy
     }
 }

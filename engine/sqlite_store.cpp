@@ -348,11 +348,7 @@ public:
                 e.seq = static_cast<uint64_t>(st.getColumn(0).getInt64());
                 e.organization_id = org;
                 e.conversation_id = st.getColumn(1).getString();
-                std::string type = st.getColumn(2).getString();
-                for (FeedType t : {FeedType::created, FeedType::status_changed, FeedType::message,
-                                   FeedType::annotated}) {
-                    if (feed_type_name(t) == type) e.type = t;
-                }
+                e.type = feed_type_from_name(st.getColumn(2).getString()).value_or(FeedType::annotated);
                 if (!st.getColumn(3).isNull()) e.from = status_from_name(st.getColumn(3).getString());
                 if (!st.getColumn(4).isNull()) e.to = status_from_name(st.getColumn(4).getString());
                 e.reason = opt_text(st.getColumn(5));

@@ -108,6 +108,15 @@ LifecycleGraph read_lifecycle(const json &describe) {
             add_edge(graph.edges, f.at("from").get<std::string>(), f.at("to").get<std::string>(),
                      true, label);
         }
+        // A timer that ends a phase instead of moving the status: a loop on each status it is
+        // armed in, "handback (takeover timer, while human_takeover)".
+        const std::string effect = timer.value("effect", "status");
+        if (effect == "status") continue;
+        const std::string when = timer.value("when", "always");
+        const std::string loop = effect + " (" + about + (when == "always" ? "" : ", while " + when) + ")";
+        for (const std::string &status : strings(timer.value("armed_in", json::array()))) {
+            add_edge(graph.edges, status, status, true, loop);
+        }
     }
     return graph;
 }
