@@ -123,6 +123,8 @@ CONVO_API void convo_free(void *p);
  *   ring_timeout_seconds       integer >= 1, default 60
  *   dial_timeout_seconds       integer >= 1, default 300
  *   token_ttl_seconds          integer >= 1, default 600
+ *   wrap_up_timeout_seconds    integer >= 1, default 300: how long an ended conversation's
+ *                              wrap-up stays pending before the engine finalizes it
  *   webrtc_url                 string, default "wss://localhost/rtc"
  *   max_open_per_organization  integer >= 1, default unlimited; beyond it create is
  *                              CONVO_EPRECONDITION "usage limit reached"
