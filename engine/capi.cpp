@@ -5,8 +5,10 @@
 
 #include <SQLiteCpp/Exception.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <new>
 #include <string>
 #include <string_view>
@@ -22,6 +24,14 @@ struct convo_engine {
 
 struct convo_session {
     convo::Session session;
+    std::atomic<convo::Format> format{convo::Format::anyreach};  // set at any time, from any thread
+
+    // The session as one call sees it.
+    convo::Session current() const {
+        convo::Session copy = session;
+        copy.format = format.load();
+        return copy;
+    }
 };
 
 namespace {
@@ -177,12 +187,23 @@ convo_code convo_session_open(convo_engine *engine, const char *organization_id,
 
 void convo_session_close(convo_session *session) { delete session; }
 
+convo_code convo_session_set_format(convo_session *s, const char *format) {
+    if (s == nullptr) return misuse("session");
+    if (format == nullptr) return misuse("format");
+    return shield([&] {
+        std::optional<convo::Format> f = convo::format_from_name(format);
+        if (!f) return convo::Outcome::invalid(std::string("format: must be one of ") + convo::kFormatNames);
+        s->format.store(*f);
+        return convo::Outcome::ok();
+    });
+}
+
 convo_code convo_agent_put(convo_session *s, const char *agent_json, char **out_json) {
     clear(out_json);
     if (s == nullptr) return misuse("session");
     if (agent_json == nullptr) return misuse("agent_json");
     return with_json_out(out_json, [&](std::string *out) {
-        return engine_of(s)->agent_put(s->session, agent_json, out);
+        return engine_of(s)->agent_put(s->current(), agent_json, out);
     });
 }
 
@@ -191,7 +212,7 @@ convo_code convo_agent_get(convo_session *s, const char *agent_id, char **out_js
     if (s == nullptr) return misuse("session");
     if (agent_id == nullptr) return misuse("agent_id");
     return with_json_out(out_json, [&](std::string *out) {
-        return engine_of(s)->agent_get(s->session, agent_id, out);
+        return engine_of(s)->agent_get(s->current(), agent_id, out);
     });
 }
 
@@ -206,7 +227,7 @@ convo_code convo_create(convo_session *s, const char *request_json, char **out_j
         code = misuse("request_json");
     } else {
         code = with_json_out(out_json, [&](std::string *out) {
-            return engine_of(s)->create(s->session, request_json, out, &http);
+            return engine_of(s)->create(s->current(), request_json, out, &http);
         });
     }
     if (out_http_status != nullptr) *out_http_status = code == CONVO_OK ? http : convo_http_status(code);
@@ -218,7 +239,7 @@ convo_code convo_get(convo_session *s, const char *conversation_id, char **out_j
     if (s == nullptr) return misuse("session");
     if (conversation_id == nullptr) return misuse("conversation_id");
     return with_json_out(out_json, [&](std::string *out) {
-        return engine_of(s)->get(s->session, conversation_id, out);
+        return engine_of(s)->get(s->current(), conversation_id, out);
     });
 }
 
@@ -226,7 +247,7 @@ convo_code convo_list(convo_session *s, const char *query_json, char **out_json)
     clear(out_json);
     if (s == nullptr) return misuse("session");
     return with_json_out(out_json, [&](std::string *out) {
-        return engine_of(s)->list(s->session, query_json, out);
+        return engine_of(s)->list(s->current(), query_json, out);
     });
 }
 
@@ -237,7 +258,7 @@ convo_code convo_dispatch(convo_session *s, const char *conversation_id, const c
     if (conversation_id == nullptr) return misuse("conversation_id");
     if (event_json == nullptr) return misuse("event_json");
     return with_json_out(out_json, [&](std::string *out) {
-        return engine_of(s)->dispatch(s->session, conversation_id, event_json, out);
+        return engine_of(s)->dispatch(s->current(), conversation_id, event_json, out);
     });
 }
 
@@ -245,7 +266,7 @@ convo_code convo_events(convo_session *s, uint64_t after_seq, unsigned limit, ch
     clear(out_json);
     if (s == nullptr) return misuse("session");
     return with_json_out(out_json, [&](std::string *out) {
-        return engine_of(s)->events(s->session, after_seq, limit, out);
+        return engine_of(s)->events(s->current(), after_seq, limit, out);
     });
 }
 

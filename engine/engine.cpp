@@ -15,6 +15,19 @@ namespace {
 
 constexpr int kTickBatch = 256;  // timers fired per transaction
 
+// A session that speaks another API's shape (convo_session_set_format): `call` runs the native
+// call with the native session, `shape` writes its result in the session's shape, and the
+// native call's errors are renamed into the format's field names.
+template <typename Call, typename Shape>
+Outcome in_format(const Session &s, std::string *out, Call call, Shape shape) {
+    Session native = s;
+    native.format = Format::anyreach;
+    std::string body;
+    CONVO_TRY(outcome_in_format(s.format, call(native, &body)));
+    *out = shape(Json::parse(body)).dump();
+    return Outcome::ok();
+}
+
 Outcome need(const Session &s, unsigned scope, const char *name, const char *what) {
     if (s.can(scope)) return Outcome::ok();
     return Outcome::forbidden(std::string("scope: ") + what + " needs the " + name +
@@ -189,6 +202,15 @@ Outcome Engine::resolve_agent(const Session &s, const CreateRequest &r, std::opt
 Outcome Engine::create(const Session &s, std::string_view json, std::string *out,
                        int *http_status) {
     CONVO_TRY(need(s, CONVO_SCOPE_WRITE, "WRITE", "creating a conversation"));
+    if (s.format != Format::anyreach) {
+        Json in, native;
+        CONVO_TRY(parse_object(json, "request", options_.limits.max_request_bytes, &in));
+        CONVO_TRY(create_to_native(s.format, in, &native));
+        const std::string request = native.dump();
+        return in_format(
+            s, out, [&](const Session &n, std::string *body) { return create(n, request, body, http_status); },
+            [&](const Json &j) { return create_response_from_native(s.format, j, http_status); });
+    }
     CreateRequest r;
     CONVO_TRY(parse_create(json, options_.limits, &r));
     const bool sensitive = s.can(CONVO_SCOPE_SENSITIVE);
@@ -332,6 +354,11 @@ Outcome Engine::render(const Session &s, const Conversation &c, std::string *out
 
 Outcome Engine::get(const Session &s, const std::string &id, std::string *out) {
     CONVO_TRY(need(s, CONVO_SCOPE_READ, "READ", "reading a conversation"));
+    if (s.format != Format::anyreach) {
+        return in_format(
+            s, out, [&](const Session &n, std::string *body) { return get(n, id, body); },
+            [&](const Json &j) { return conversation_from_native(s.format, j); });
+    }
     std::lock_guard<std::mutex> lk(mu_);
     std::optional<Conversation> c;
     CONVO_TRY(store_->load(s.organization_id, normalize_id(id), &c));
@@ -341,6 +368,11 @@ Outcome Engine::get(const Session &s, const std::string &id, std::string *out) {
 
 Outcome Engine::list(const Session &s, const char *query, std::string *out) {
     CONVO_TRY(need(s, CONVO_SCOPE_READ, "READ", "listing conversations"));
+    if (s.format != Format::anyreach) {
+        return in_format(
+            s, out, [&](const Session &n, std::string *body) { return list(n, query, body); },
+            [&](const Json &j) { return conversation_list_from_native(s.format, j); });
+    }
     ListQuery q;
     CONVO_TRY(parse_list_query(query, options_.limits, &q));
     std::lock_guard<std::mutex> lk(mu_);
@@ -361,6 +393,11 @@ Outcome Engine::list(const Session &s, const char *query, std::string *out) {
 
 Outcome Engine::events(const Session &s, uint64_t after, unsigned limit, std::string *out) {
     CONVO_TRY(need(s, CONVO_SCOPE_READ, "READ", "reading the feed"));
+    if (s.format != Format::anyreach) {
+        return in_format(
+            s, out, [&](const Session &n, std::string *body) { return events(n, after, limit, body); },
+            [&](const Json &j) { return event_page_from_native(s.format, j); });
+    }
     if (limit == 0) limit = 100;
     if (limit > 1000) return Outcome::invalid("limit: must be from 1 to 1000 (0 means 100)");
     std::lock_guard<std::mutex> lk(mu_);
@@ -379,6 +416,15 @@ Outcome Engine::events(const Session &s, uint64_t after, unsigned limit, std::st
 Outcome Engine::dispatch(const Session &s, const std::string &id, std::string_view json,
                          std::string *out) {
     CONVO_TRY(need(s, CONVO_SCOPE_WRITE, "WRITE", "dispatching an event"));
+    if (s.format != Format::anyreach) {
+        Json in, native;
+        CONVO_TRY(parse_object(json, "event", options_.limits.max_request_bytes, &in));
+        CONVO_TRY(event_to_native(s.format, in, &native));
+        const std::string event = native.dump();
+        return in_format(
+            s, out, [&](const Session &n, std::string *body) { return dispatch(n, id, event, body); },
+            [&](const Json &j) { return conversation_from_native(s.format, j); });
+    }
     Event e;
     CONVO_TRY(parse_event(json, options_.limits, &e));
     uint64_t ticket = 0;

@@ -15,6 +15,7 @@
 #include <spdlog/logger.h>
 
 #include "clock.h"
+#include "formats.h"
 #include "ids.h"
 #include "log_sink.h"
 #include "requests.h"
@@ -30,6 +31,7 @@ struct Session {
     Engine *engine = nullptr;
     std::string organization_id;
     unsigned scopes = 0;
+    Format format = Format::anyreach;  // the API shape its requests and results take
     bool can(unsigned scope) const { return (scopes & scope) == scope; }
 };
 

@@ -163,6 +163,14 @@ CONVO_API convo_code convo_session_open(convo_engine *engine, const char *organi
 /* Frees the session. NULL-safe. */
 CONVO_API void convo_session_close(convo_session *session);
 
+/* Chooses the API shape the session's requests are read in and its conversations and events
+ * are written in: "anyreach" (the default; the shapes in docs/c-api.md), "wassist" (WhatsApp)
+ * or "helloannie" (CHAT/SMS); docs/formats.md maps them field by field. Applies to create,
+ * get, list, dispatch and events; errors then name fields as that API does. Agents, list
+ * queries and subscriber callbacks keep the native shape. Unknown format → CONVO_EINVALID.
+ * May be called at any time; calls already running keep the format they started with. */
+CONVO_API convo_code convo_session_set_format(convo_session *session, const char *format);
+
 /* ---- Agents ---------------------------------------------------------------------------- */
 
 /* Creates or replaces an agent of the session's organization (ADMIN).
