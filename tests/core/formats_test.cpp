@@ -2,6 +2,8 @@
 // every invalid field is named as that format names it (also when the native parser finds the
 // fault), outputs have the format's fields and types, and the fields that map both ways round
 // trip. docs/formats.md is the prose version of these tests.
+#include "formats.h"
+
 #include <gtest/gtest.h>
 
 #include <iterator>
@@ -9,7 +11,6 @@
 #include <utility>
 #include <vector>
 
-#include "formats.h"
 #include "requests.h"
 
 namespace convo {
@@ -19,28 +20,31 @@ const char *const kBot = "3c90c3cc-0d44-4b50-8888-8dd25736052a";
 const char *const kUser = "+14155550101";
 const char *const kBusiness = "+18885550000";
 
-Json parse(const char *text) { return Json::parse(text); }
+Json parse(const char *text) {
+    return Json::parse(text);
+}
 
-// What a format session would see for a create: the format's own checks, then the native
-// parser, its errors renamed. On success *native is the native request.
-Outcome create_as(Format f, const Json &in, Json *native = nullptr, CreateRequest *r = nullptr) {
+// What a format session would see: the format's own checks (`to_native`), then the native
+// parser, its errors renamed. On success *native is the native request and *parsed its parse.
+template <typename Parsed>
+Outcome through(Outcome (*to_native)(Format, const Json &, Json *),
+                Outcome (*parse)(std::string_view, const Limits &, Parsed *), Format f,
+                const Json &in, Json *native, Parsed *parsed) {
     Json n;
-    CONVO_TRY(create_to_native(f, in, &n));
-    CreateRequest parsed;
-    CONVO_TRY(outcome_in_format(f, parse_create(n.dump(), Limits{}, &parsed)));
+    CONVO_TRY(to_native(f, in, &n));
+    Parsed p;
+    CONVO_TRY(outcome_in_format(f, parse(n.dump(), Limits{}, &p)));
     if (native != nullptr) *native = n;
-    if (r != nullptr) *r = std::move(parsed);
+    if (parsed != nullptr) *parsed = std::move(p);
     return Outcome::ok();
 }
 
+Outcome create_as(Format f, const Json &in, Json *native = nullptr, CreateRequest *r = nullptr) {
+    return through(create_to_native, parse_create, f, in, native, r);
+}
+
 Outcome event_as(Format f, const Json &in, Json *native = nullptr, Event *e = nullptr) {
-    Json n;
-    CONVO_TRY(event_to_native(f, in, &n));
-    Event parsed;
-    CONVO_TRY(outcome_in_format(f, parse_event(n.dump(), Limits{}, &parsed)));
-    if (native != nullptr) *native = n;
-    if (e != nullptr) *e = std::move(parsed);
-    return Outcome::ok();
+    return through(event_to_native, parse_event, f, in, native, e);
 }
 
 // A request (its JSON text) and the one error a format session must get for it.
@@ -93,15 +97,16 @@ Json native_conversation() {
 
 // The same conversation as a session without the SENSITIVE scope sees it.
 Json redacted(Json c) {
-    for (const char *key : {"agent", "summary", "initial_context", "custom_metadata", "conversation",
-                            "recording_details"}) {
+    for (const char *key : {"agent", "summary", "initial_context", "custom_metadata",
+                            "conversation", "recording_details"}) {
         c.erase(key);
     }
     return c;
 }
 
-const char *const kStatuses[] = {"token_created", "triggered", "ringing",     "in_progress", "completed",
-                                 "failed",        "cancelled", "transferred", "unanswered"};
+const char *const kStatuses[] = {"token_created", "triggered",   "ringing",
+                                 "in_progress",   "completed",   "failed",
+                                 "cancelled",     "transferred", "unanswered"};
 bool open_status(const std::string &s) {
     return s == "token_created" || s == "triggered" || s == "ringing" || s == "in_progress";
 }
@@ -112,7 +117,8 @@ TEST(FormatNames, EachNameSelectsItsFormatAndNothingElseDoes) {
     EXPECT_EQ(format_from_name("anyreach"), Format::anyreach);
     EXPECT_EQ(format_from_name("wassist"), Format::wassist);
     EXPECT_EQ(format_from_name("helloannie"), Format::helloannie);
-    for (const char *bad : {"", "AnyReach", "Wassist", "HELLOANNIE", "hello_annie", "native", " wassist"}) {
+    for (const char *bad :
+         {"", "AnyReach", "Wassist", "HELLOANNIE", "hello_annie", "native", " wassist"}) {
         EXPECT_FALSE(format_from_name(bad).has_value()) << bad;
     }
     for (Format f : {Format::anyreach, Format::wassist, Format::helloannie}) {
@@ -140,7 +146,8 @@ TEST(FormatAnyReach, EveryFunctionIsTheIdentity) {
     EXPECT_EQ(conversation_from_native(Format::anyreach, c), c);
     const Json list = Json{{"items", Json::array({c})}, {"next_cursor", "v1.1.2"}};
     EXPECT_EQ(conversation_list_from_native(Format::anyreach, list), list);
-    const Json feed = parse(R"({"seq":1,"conversation_id":"c","organization_id":"o","type":"created",
+    const Json feed =
+        parse(R"({"seq":1,"conversation_id":"c","organization_id":"o","type":"created",
                                 "from":null,"to":"in_progress","reason":null,"at":"x","data":{}})");
     EXPECT_EQ(event_from_native(Format::anyreach, feed), feed);
     const Json page = Json{{"events", Json::array({feed})}, {"next_seq", 1}};
@@ -153,8 +160,11 @@ TEST(FormatAnyReach, EveryFunctionIsTheIdentity) {
 TEST(FormatWassistCreate, MapsToTheNativeWhatsAppRequest) {
     Json native;
     CreateRequest r;
-    ASSERT_TRUE(create_as(Format::wassist, Json{{"toNumber", kUser}, {"agentId", kBot}}, &native, &r));
-    EXPECT_EQ(native, (Json{{"channel", "whatsapp"}, {"direction", "outbound"}, {"user_id", kUser},
+    ASSERT_TRUE(
+        create_as(Format::wassist, Json{{"toNumber", kUser}, {"agentId", kBot}}, &native, &r));
+    EXPECT_EQ(native, (Json{{"channel", "whatsapp"},
+                            {"direction", "outbound"},
+                            {"user_id", kUser},
                             {"agent_id", kBot}}));
     EXPECT_EQ(r.channel, Channel::whatsapp);
     EXPECT_EQ(r.direction, Direction::outbound);
@@ -162,25 +172,36 @@ TEST(FormatWassistCreate, MapsToTheNativeWhatsAppRequest) {
     const Json message = parse(R"({"type":"template","template":{"name":"welcome","variables":
         {"body":["Ann"],"header":"Hello","buttons":["Yes"],"cards":[{"body":["c"],"header":"h","buttons":["b"]}]}}})");
     ASSERT_TRUE(create_as(Format::wassist,
-                          Json{{"toNumber", kUser}, {"fromNumber", kBusiness}, {"agentId", kBot}, {"message", message}},
+                          Json{{"toNumber", kUser},
+                               {"fromNumber", kBusiness},
+                               {"agentId", kBot},
+                               {"message", message}},
                           &native, &r));
-    EXPECT_EQ(native, (Json{{"channel", "whatsapp"}, {"direction", "outbound"}, {"user_id", kUser},
-                            {"agent_id", kBot}, {"from_number", kBusiness}, {"message", message}}));
+    EXPECT_EQ(native, (Json{{"channel", "whatsapp"},
+                            {"direction", "outbound"},
+                            {"user_id", kUser},
+                            {"agent_id", kBot},
+                            {"from_number", kBusiness},
+                            {"message", message}}));
     EXPECT_EQ(r.from_number, std::optional<std::string>(kBusiness));
     EXPECT_EQ(r.template_, message["template"]);
 }
 
 TEST(FormatWassistCreate, PhoneNumberIsTheDeprecatedNameOfToNumber) {
     Json native;
-    ASSERT_TRUE(create_as(Format::wassist, Json{{"phoneNumber", kUser}, {"agentId", kBot}}, &native));
+    ASSERT_TRUE(
+        create_as(Format::wassist, Json{{"phoneNumber", kUser}, {"agentId", kBot}}, &native));
     EXPECT_EQ(native["user_id"], kUser);
-    ASSERT_TRUE(create_as(Format::wassist, Json{{"toNumber", kUser}, {"phoneNumber", kUser}, {"agentId", kBot}},
+    ASSERT_TRUE(create_as(Format::wassist,
+                          Json{{"toNumber", kUser}, {"phoneNumber", kUser}, {"agentId", kBot}},
                           &native));
     EXPECT_EQ(native["user_id"], kUser);
     EXPECT_EQ(native.size(), 4u);
     // The order of the keys does not change which one is named.
-    for (const char *text : {R"({"toNumber":"+14155550101","phoneNumber":"+14155550199","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})",
-                             R"({"phoneNumber":"+14155550199","toNumber":"+14155550101","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})"}) {
+    for (
+        const char *text :
+        {R"({"toNumber":"+14155550101","phoneNumber":"+14155550199","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})",
+         R"({"phoneNumber":"+14155550199","toNumber":"+14155550101","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})"}) {
         Outcome o = create_as(Format::wassist, parse(text));
         EXPECT_EQ(o.code(), CONVO_EINVALID);
         EXPECT_EQ(o.message(), "phoneNumber: must equal toNumber when both are given");
@@ -188,45 +209,55 @@ TEST(FormatWassistCreate, PhoneNumberIsTheDeprecatedNameOfToNumber) {
 }
 
 TEST(FormatWassistCreate, RefusesEachInvalidFieldByItsWassistName) {
-    expect_refused(Format::wassist, {
-        {R"({"agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})", "toNumber: is required"},
-        {R"({"toNumber":14155550101,"agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})", "toNumber: must be a string"},
-        {R"({"toNumber":null,"agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})", "toNumber: must be a string"},
-        {R"({"toNumber":"","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})", "toNumber: must not be empty"},
-        {R"({"toNumber":"4155550101","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})",
-         "toNumber: must be an E.164 number (+14155551234)"},
-        {R"({"phoneNumber":"+0123","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})",
-         "phoneNumber: must be an E.164 number (+14155551234)"},
-        {R"({"toNumber":"+14155550101"})", "agentId: is required"},
-        {R"({"toNumber":"+14155550101","agentId":"agent_abc"})", "agentId: must be a UUID"},
-        {R"({"toNumber":"+14155550101","agentId":"3c90c3cc0d444b5088888dd25736052a"})", "agentId: must be a UUID"},
-        {R"({"toNumber":"+14155550101","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052g"})", "agentId: must be a UUID"},
-        {R"({"toNumber":"+14155550101","agentId":42})", "agentId: must be a string"},
-        {R"({"toNumber":"+14155550101","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","fromNumber":"business"})",
-         "fromNumber: must be an E.164 number (+14155551234)"},
-        {R"({"toNumber":"+14155550101","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","message":"hi"})",
-         "message: must be an object"},
-        // Inside message the native parser checks Wassist's own schema, with Wassist's names.
-        {R"({"toNumber":"+14155550101","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","message":{"type":"text"}})",
-         "message.type: must be template"},
-        {R"({"toNumber":"+14155550101","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","message":{"type":"template"}})",
-         "message.template: is required"},
-        {R"({"toNumber":"+14155550101","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","message":{"type":"template","template":{}}})",
-         "message.template.name: is required"},
-        {R"({"toNumber":"+14155550101","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","message":{"type":"template","template":{"name":"w","variables":{"body":[1]}}}})",
-         "message.template.variables.body: must be an array of strings"},
-        {R"({"toNumber":"+14155550101","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","message":{"type":"template","template":{"name":"w","lang":"en"}}})",
-         "message.template.lang: unknown field"},
-        // Unknown fields, native spellings included.
-        {R"({"toNumber":"+14155550101","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","channel":"whatsapp"})",
-         "channel: unknown field"},
-        {R"({"user_id":"+14155550101","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})", "user_id: unknown field"},
-        {R"({"toNumber":"+14155550101","agent_id":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})", "agent_id: unknown field"},
-        {R"({"toNumber":"+14155550101","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","from_number":"+18885550000"})",
-         "from_number: unknown field"},
-        {R"({"to\u0000Number":"+1","x":1})", "to\\u0000Number: unknown field"},
-        {"[]", "request: must be a JSON object"},
-    }, create_call);
+    expect_refused(
+        Format::wassist,
+        {
+            {R"({"agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})", "toNumber: is required"},
+            {R"({"toNumber":14155550101,"agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})",
+             "toNumber: must be a string"},
+            {R"({"toNumber":null,"agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})",
+             "toNumber: must be a string"},
+            {R"({"toNumber":"","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})",
+             "toNumber: must not be empty"},
+            {R"({"toNumber":"4155550101","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})",
+             "toNumber: must be an E.164 number (+14155551234)"},
+            {R"({"phoneNumber":"+0123","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})",
+             "phoneNumber: must be an E.164 number (+14155551234)"},
+            {R"({"toNumber":"+14155550101"})", "agentId: is required"},
+            {R"({"toNumber":"+14155550101","agentId":"agent_abc"})", "agentId: must be a UUID"},
+            {R"({"toNumber":"+14155550101","agentId":"3c90c3cc0d444b5088888dd25736052a"})",
+             "agentId: must be a UUID"},
+            {R"({"toNumber":"+14155550101","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052g"})",
+             "agentId: must be a UUID"},
+            {R"({"toNumber":"+14155550101","agentId":42})", "agentId: must be a string"},
+            {R"({"toNumber":"+14155550101","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","fromNumber":"business"})",
+             "fromNumber: must be an E.164 number (+14155551234)"},
+            {R"({"toNumber":"+14155550101","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","message":"hi"})",
+             "message: must be an object"},
+            // Inside message the native parser checks Wassist's own schema, with Wassist's names.
+            {R"({"toNumber":"+14155550101","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","message":{"type":"text"}})",
+             "message.type: must be template"},
+            {R"({"toNumber":"+14155550101","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","message":{"type":"template"}})",
+             "message.template: is required"},
+            {R"({"toNumber":"+14155550101","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","message":{"type":"template","template":{}}})",
+             "message.template.name: is required"},
+            {R"({"toNumber":"+14155550101","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","message":{"type":"template","template":{"name":"w","variables":{"body":[1]}}}})",
+             "message.template.variables.body: must be an array of strings"},
+            {R"({"toNumber":"+14155550101","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","message":{"type":"template","template":{"name":"w","lang":"en"}}})",
+             "message.template.lang: unknown field"},
+            // Unknown fields, native spellings included.
+            {R"({"toNumber":"+14155550101","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","channel":"whatsapp"})",
+             "channel: unknown field"},
+            {R"({"user_id":"+14155550101","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})",
+             "user_id: unknown field"},
+            {R"({"toNumber":"+14155550101","agent_id":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})",
+             "agent_id: unknown field"},
+            {R"({"toNumber":"+14155550101","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","from_number":"+18885550000"})",
+             "from_number: unknown field"},
+            {R"({"to\u0000Number":"+1","x":1})", "to\\u0000Number: unknown field"},
+            {"[]", "request: must be a JSON object"},
+        },
+        create_call);
 }
 
 TEST(FormatWassistCreate, QuotesALongUnknownKeyPrintably) {
@@ -234,7 +265,8 @@ TEST(FormatWassistCreate, QuotesALongUnknownKeyPrintably) {
     Outcome o = create_as(Format::wassist, in);
     EXPECT_EQ(o.message(), std::string(64, 'k') + "...: unknown field");
     Json utf8{{std::string(63, 'k') + "\xc3\xa9" + "z", 1}};  // the cut falls inside "é"
-    EXPECT_EQ(create_as(Format::wassist, utf8).message(), std::string(63, 'k') + "...: unknown field");
+    EXPECT_EQ(create_as(Format::wassist, utf8).message(),
+              std::string(63, 'k') + "...: unknown field");
 }
 
 // ---- helloannie: create ---------------------------------------------------------------------
@@ -242,12 +274,14 @@ TEST(FormatWassistCreate, QuotesALongUnknownKeyPrintably) {
 TEST(FormatHelloAnnieCreate, ChatMapsToTextAndTalksToAnonymousWithoutToNumber) {
     Json native;
     CreateRequest r;
-    ASSERT_TRUE(create_as(Format::helloannie, Json{{"medium", "CHAT"}, {"botId", kBot}}, &native, &r));
+    ASSERT_TRUE(
+        create_as(Format::helloannie, Json{{"medium", "CHAT"}, {"botId", kBot}}, &native, &r));
     EXPECT_EQ(native, (Json{{"channel", "text"}, {"agent_id", kBot}, {"user_id", "anonymous"}}));
     EXPECT_EQ(r.channel, Channel::text);
     EXPECT_EQ(r.user_id, "anonymous");
 
-    ASSERT_TRUE(create_as(Format::helloannie, Json{{"medium", "CHAT"}, {"botId", kBot}, {"toNumber", "visitor-7"}},
+    ASSERT_TRUE(create_as(Format::helloannie,
+                          Json{{"medium", "CHAT"}, {"botId", kBot}, {"toNumber", "visitor-7"}},
                           &native));
     EXPECT_EQ(native, (Json{{"channel", "text"}, {"agent_id", kBot}, {"user_id", "visitor-7"}}));
 }
@@ -273,24 +307,34 @@ TEST(FormatHelloAnnieCreate, SmsWithSeedsAndMinutesMapsFieldByField) {
 
 TEST(FormatHelloAnnieCreate, MinutesAreNumbersThatAreWholeAndAtLeastOne) {
     for (const char *key : {"idleTimeoutMinutes", "maxOpenMinutes"}) {
-        const std::string native_key = key == std::string("idleTimeoutMinutes") ? "idle_timeout_minutes"
-                                                                                  : "max_open_minutes";
+        const std::string native_key =
+            key == std::string("idleTimeoutMinutes") ? "idle_timeout_minutes" : "max_open_minutes";
         const std::pair<const char *, int64_t> accepted[] = {
-            {"1", 1}, {"2.0", 2}, {"1e3", 1000}, {"1440", 1440},
-            // Larger values are clamped (by the engine to the platform max; first to the native bound).
-            {"1e12", 1000000000}, {"18446744073709551615", 1000000000}, {"1e300", 1000000000}};
+            {"1", 1},
+            {"2.0", 2},
+            {"1e3", 1000},
+            {"1440", 1440},
+            // Larger values are clamped (by the engine to the platform max; first to the native
+            // bound).
+            {"1e12", 1000000000},
+            {"18446744073709551615", 1000000000},
+            {"1e300", 1000000000}};
         for (const auto &[value, expected] : accepted) {
-            std::string text = std::string(R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a",")") +
-                               key + "\":" + value + "}";
+            std::string text =
+                std::string(
+                    R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a",")") +
+                key + "\":" + value + "}";
             Json native;
             ASSERT_TRUE(create_as(Format::helloannie, parse(text.c_str()), &native)) << text;
             EXPECT_EQ(native[native_key], expected) << text;
             EXPECT_TRUE(native[native_key].is_number_integer()) << text;
         }
-        for (const char *value : {"0", "2.5", "-1", "\"2\"", "0.5", "-0.0", "true", "null", "[2]", "{}",
-                                  "-18446744073709551615"}) {
-            std::string text = std::string(R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a",")") +
-                               key + "\":" + value + "}";
+        for (const char *value : {"0", "2.5", "-1", "\"2\"", "0.5", "-0.0", "true", "null", "[2]",
+                                  "{}", "-18446744073709551615"}) {
+            std::string text =
+                std::string(
+                    R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a",")") +
+                key + "\":" + value + "}";
             Outcome o = create_as(Format::helloannie, parse(text.c_str()));
             EXPECT_EQ(o.code(), CONVO_EINVALID) << text;
             EXPECT_EQ(o.message(), std::string(key) + ": must be an integer >= 1") << text;
@@ -299,44 +343,58 @@ TEST(FormatHelloAnnieCreate, MinutesAreNumbersThatAreWholeAndAtLeastOne) {
 }
 
 TEST(FormatHelloAnnieCreate, RefusesEachInvalidFieldByItsHelloAnnieName) {
-    expect_refused(Format::helloannie, {
-        {R"({"botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})", "medium: is required"},
-        {R"({"medium":"chat","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})", "medium: must be one of CHAT, SMS"},
-        {R"({"medium":"WHATSAPP","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})", "medium: must be one of CHAT, SMS"},
-        {R"({"medium":"text","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})", "medium: must be one of CHAT, SMS"},
-        {R"({"medium":1,"botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})", "medium: must be one of CHAT, SMS"},
-        {R"({"medium":"CHAT"})", "botId: is required"},
-        {R"({"medium":"CHAT","botId":"bot_1"})", "botId: must be a UUID"},
-        {R"({"medium":"CHAT","botId":"{3c90c3cc-0d44-4b50-8888-8dd25736052a}"})", "botId: must be a UUID"},
-        {R"({"medium":"SMS","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})", "toNumber: is required for medium SMS"},
-        {R"({"medium":"SMS","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","toNumber":"555-0101"})",
-         "toNumber: must be an E.164 number (+14155551234) for medium SMS"},
-        {R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","toNumber":""})", "toNumber: must not be empty"},
-        {R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","toNumber":5})", "toNumber: must be a string"},
-        {R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","messages":"hi"})",
-         "messages: must be an array of objects"},
-        {R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","messages":[1]})", "messages[0]: must be an object"},
-        {R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","messages":[{"role":"user","text":"hi"}]})",
-         "messages[0].text: unknown field"},
-        // Found by the native parser, named as HelloAnnie names them.
-        {R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","messages":[{"role":"user","input":"a"},{"role":"bot","input":"b"}]})",
-         "messages[1].role: must be one of user, agent"},
-        {R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","messages":[{"role":"human","input":"b"}]})",
-         "messages[0].role: must be one of user, agent"},
-        {R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","messages":[{"role":"user"}]})",
-         "messages[0].input: is required"},
-        {R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","messages":[{"role":"user","input":""}]})",
-         "messages[0].input: must not be empty"},
-        {R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","messages":[{"role":"user","input":7}]})",
-         "messages[0].input: must be a string"},
-        // Unknown fields: native spellings and Wassist's fields are not HelloAnnie's.
-        {R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","channel":"text"})", "channel: unknown field"},
-        {R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","idle_timeout_minutes":2})",
-         "idle_timeout_minutes: unknown field"},
-        {R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","fromNumber":"+18885550000"})",
-         "fromNumber: unknown field"},
-        {R"({"medium":"CHAT","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})", "agentId: unknown field"},
-    }, create_call);
+    expect_refused(
+        Format::helloannie,
+        {
+            {R"({"botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})", "medium: is required"},
+            {R"({"medium":"chat","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})",
+             "medium: must be one of CHAT, SMS"},
+            {R"({"medium":"WHATSAPP","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})",
+             "medium: must be one of CHAT, SMS"},
+            {R"({"medium":"text","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})",
+             "medium: must be one of CHAT, SMS"},
+            {R"({"medium":1,"botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})",
+             "medium: must be one of CHAT, SMS"},
+            {R"({"medium":"CHAT"})", "botId: is required"},
+            {R"({"medium":"CHAT","botId":"bot_1"})", "botId: must be a UUID"},
+            {R"({"medium":"CHAT","botId":"{3c90c3cc-0d44-4b50-8888-8dd25736052a}"})",
+             "botId: must be a UUID"},
+            {R"({"medium":"SMS","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})",
+             "toNumber: is required for medium SMS"},
+            {R"({"medium":"SMS","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","toNumber":"555-0101"})",
+             "toNumber: must be an E.164 number (+14155551234) for medium SMS"},
+            {R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","toNumber":""})",
+             "toNumber: must not be empty"},
+            {R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","toNumber":5})",
+             "toNumber: must be a string"},
+            {R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","messages":"hi"})",
+             "messages: must be an array of objects"},
+            {R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","messages":[1]})",
+             "messages[0]: must be an object"},
+            {R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","messages":[{"role":"user","text":"hi"}]})",
+             "messages[0].text: unknown field"},
+            // Found by the native parser, named as HelloAnnie names them.
+            {R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","messages":[{"role":"user","input":"a"},{"role":"bot","input":"b"}]})",
+             "messages[1].role: must be one of user, agent"},
+            {R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","messages":[{"role":"human","input":"b"}]})",
+             "messages[0].role: must be one of user, agent"},
+            {R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","messages":[{"role":"user"}]})",
+             "messages[0].input: is required"},
+            {R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","messages":[{"role":"user","input":""}]})",
+             "messages[0].input: must not be empty"},
+            {R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","messages":[{"role":"user","input":7}]})",
+             "messages[0].input: must be a string"},
+            // Unknown fields: native spellings and Wassist's fields are not HelloAnnie's.
+            {R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","channel":"text"})",
+             "channel: unknown field"},
+            {R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","idle_timeout_minutes":2})",
+             "idle_timeout_minutes: unknown field"},
+            {R"({"medium":"CHAT","botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","fromNumber":"+18885550000"})",
+             "fromNumber: unknown field"},
+            {R"({"medium":"CHAT","agentId":"3c90c3cc-0d44-4b50-8888-8dd25736052a"})",
+             "agentId: unknown field"},
+        },
+        create_call);
 }
 
 TEST(FormatHelloAnnieCreate, NativeLimitsAreNamedAsHelloAnnieNamesTheField) {
@@ -351,68 +409,100 @@ TEST(FormatHelloAnnieCreate, NativeLimitsAreNamedAsHelloAnnieNamesTheField) {
 TEST(FormatEventsIn, WassistCamelCaseKeysMapToNativeOnes) {
     Json native;
     Event e;
-    ASSERT_TRUE(event_as(Format::wassist, parse(R"({"type":"takeover","durationMinutes":5,"eventId":"d-1"})"),
+    ASSERT_TRUE(event_as(Format::wassist,
+                         parse(R"({"type":"takeover","durationMinutes":5,"eventId":"d-1"})"),
                          &native, &e));
     EXPECT_EQ(native, parse(R"({"type":"takeover","minutes":5,"event_id":"d-1"})"));
     EXPECT_EQ(e.minutes, 5);
     EXPECT_EQ(e.event_id, std::optional<std::string>("d-1"));
     ASSERT_TRUE(event_as(Format::wassist, parse(R"({"type":"takeover"})"), &native, &e));
     EXPECT_EQ(e.minutes, 10);  // the engine's default, not restated here
-    ASSERT_TRUE(event_as(Format::wassist, parse(R"({"type":"close","skipNotifications":true})"), &native));
+    ASSERT_TRUE(
+        event_as(Format::wassist, parse(R"({"type":"close","skipNotifications":true})"), &native));
     EXPECT_EQ(native, parse(R"({"type":"close","skip_notifications":true})"));
-    ASSERT_TRUE(event_as(Format::wassist,
-                         parse(R"({"type":"finalize","summary":"s","topic":"t","actionsNeeded":["call"],"tags":["x"]})"),
-                         &native));
-    EXPECT_EQ(native, parse(R"({"type":"finalize","summary":"s","topic":"t","actions_needed":["call"],"tags":["x"]})"));
-    const Json tpl = parse(R"({"type":"message","role":"agent","template":{"name":"reminder"},"at":"2026-01-01T00:00:00Z"})");
+    ASSERT_TRUE(event_as(
+        Format::wassist,
+        parse(
+            R"({"type":"finalize","summary":"s","topic":"t","actionsNeeded":["call"],"tags":["x"]})"),
+        &native));
+    EXPECT_EQ(
+        native,
+        parse(
+            R"({"type":"finalize","summary":"s","topic":"t","actions_needed":["call"],"tags":["x"]})"));
+    const Json tpl = parse(
+        R"({"type":"message","role":"agent","template":{"name":"reminder"},"at":"2026-01-01T00:00:00Z"})");
     ASSERT_TRUE(event_as(Format::wassist, tpl, &native));
     EXPECT_EQ(native, tpl);
-    ASSERT_TRUE(event_as(Format::wassist, parse(R"({"type":"message","role":"user","text":"hi"})"), &native));
+    ASSERT_TRUE(event_as(Format::wassist, parse(R"({"type":"message","role":"user","text":"hi"})"),
+                         &native));
     EXPECT_EQ(native, parse(R"({"type":"message","role":"user","text":"hi"})"));
 }
 
 TEST(FormatEventsIn, HelloAnnieMessagesCarryInput) {
     Json native;
     Event e;
-    ASSERT_TRUE(event_as(Format::helloannie, parse(R"({"type":"message","role":"user","input":"hi","eventId":"m-1"})"),
+    ASSERT_TRUE(event_as(Format::helloannie,
+                         parse(R"({"type":"message","role":"user","input":"hi","eventId":"m-1"})"),
                          &native, &e));
     EXPECT_EQ(native, parse(R"({"type":"message","role":"user","text":"hi","event_id":"m-1"})"));
     EXPECT_EQ(e.text, "hi");
-    ASSERT_TRUE(event_as(Format::helloannie, parse(R"({"type":"close","skipNotifications":false})"), &native));
+    ASSERT_TRUE(event_as(Format::helloannie, parse(R"({"type":"close","skipNotifications":false})"),
+                         &native));
     EXPECT_EQ(native, parse(R"({"type":"close","skip_notifications":false})"));
-    ASSERT_TRUE(event_as(Format::helloannie, parse(R"({"type":"annotate","actionsNeeded":["x"]})"), &native));
+    ASSERT_TRUE(event_as(Format::helloannie, parse(R"({"type":"annotate","actionsNeeded":["x"]})"),
+                         &native));
     EXPECT_EQ(native, parse(R"({"type":"annotate","actions_needed":["x"]})"));
 }
 
 TEST(FormatEventsIn, RefusesEachInvalidFieldByTheFormatsName) {
-    expect_refused(Format::wassist, {
-        {R"({"type":"takeover","minutes":5})", "minutes: unknown field"},
-        {R"({"type":"takeover","durationMinutes":0})", "durationMinutes: must be an integer from 1 to 1000000000"},
-        {R"({"type":"takeover","durationMinutes":"5"})", "durationMinutes: must be an integer from 1 to 1000000000"},
-        {R"({"type":"message","role":"user","event_id":"x","text":"a"})", "event_id: unknown field"},
-        {R"({"type":"message","role":"user","eventId":"","text":"a"})", "eventId: must not be empty"},
-        {R"({"type":"close","skipNotifications":"yes"})", "skipNotifications: must be a boolean"},
-        {R"({"type":"close","skip_notifications":true})", "skip_notifications: unknown field"},
-        {R"({"type":"finalize","actionsNeeded":"call"})", "actionsNeeded: must be an array of strings"},
-        {R"({"type":"message","role":"user"})", "text: is required"},
-        {R"({"type":"annotate"})", "annotate: needs at least one of summary, topic, actionsNeeded, tags, recordingDetails"},
-        {R"({"type":"close","durationMinutes":3})", "durationMinutes: unknown field"},
-        {R"({"type":"wave"})", "type: must be one of ringing, answered, joined, delivered, message, end, cancel, no_answer, busy, fail, transfer, annotate, takeover, handback, close, finalize"},
-        {"[1]", "event: must be a JSON object"},
-    }, event_call);
-    expect_refused(Format::helloannie, {
-        {R"({"type":"message","role":"user","text":"hi"})", "text: unknown field"},
-        {R"({"type":"message","role":"user"})", "input: is required"},
-        {R"({"type":"message","role":"user","input":""})", "input: must not be empty"},
-        {R"({"type":"message","role":"user","input":"a","template":{"name":"t"}})", "input, template: give one, not both"},
-        {R"({"type":"message","role":"robot","input":"a"})", "role: must be one of user, agent, human"},
-        {R"({"type":"close","input":"bye"})", "input: unknown field"},
-        {R"({"type":"close","skipNotifications":1})", "skipNotifications: must be a boolean"},
-        {R"({"type":"finalize","actions_needed":[]})", "actions_needed: unknown field"},
-        {R"({"type":"annotate","recordingDetails":[]})", "recordingDetails: must be an object"},
-        {R"({"type":"annotate"})", "annotate: needs at least one of summary, topic, actionsNeeded, tags, recordingDetails"},
-        {R"({"type":"takeover","durationMinutes":3})", "durationMinutes: unknown field"},
-    }, event_call);
+    expect_refused(
+        Format::wassist,
+        {
+            {R"({"type":"takeover","minutes":5})", "minutes: unknown field"},
+            {R"({"type":"takeover","durationMinutes":0})",
+             "durationMinutes: must be an integer from 1 to 1000000000"},
+            {R"({"type":"takeover","durationMinutes":"5"})",
+             "durationMinutes: must be an integer from 1 to 1000000000"},
+            {R"({"type":"message","role":"user","event_id":"x","text":"a"})",
+             "event_id: unknown field"},
+            {R"({"type":"message","role":"user","eventId":"","text":"a"})",
+             "eventId: must not be empty"},
+            {R"({"type":"close","skipNotifications":"yes"})",
+             "skipNotifications: must be a boolean"},
+            {R"({"type":"close","skip_notifications":true})", "skip_notifications: unknown field"},
+            {R"({"type":"finalize","actionsNeeded":"call"})",
+             "actionsNeeded: must be an array of strings"},
+            {R"({"type":"message","role":"user"})", "text: is required"},
+            {R"({"type":"annotate"})",
+             "annotate: needs at least one of summary, topic, actionsNeeded, tags, "
+             "recordingDetails"},
+            {R"({"type":"close","durationMinutes":3})", "durationMinutes: unknown field"},
+            {R"({"type":"wave"})",
+             "type: must be one of ringing, answered, joined, delivered, message, end, cancel, "
+             "no_answer, busy, fail, transfer, annotate, takeover, handback, close, finalize"},
+            {"[1]", "event: must be a JSON object"},
+        },
+        event_call);
+    expect_refused(
+        Format::helloannie,
+        {
+            {R"({"type":"message","role":"user","text":"hi"})", "text: unknown field"},
+            {R"({"type":"message","role":"user"})", "input: is required"},
+            {R"({"type":"message","role":"user","input":""})", "input: must not be empty"},
+            {R"({"type":"message","role":"user","input":"a","template":{"name":"t"}})",
+             "input, template: give one, not both"},
+            {R"({"type":"message","role":"robot","input":"a"})",
+             "role: must be one of user, agent, human"},
+            {R"({"type":"close","input":"bye"})", "input: unknown field"},
+            {R"({"type":"close","skipNotifications":1})", "skipNotifications: must be a boolean"},
+            {R"({"type":"finalize","actions_needed":[]})", "actions_needed: unknown field"},
+            {R"({"type":"annotate","recordingDetails":[]})", "recordingDetails: must be an object"},
+            {R"({"type":"annotate"})",
+             "annotate: needs at least one of summary, topic, actionsNeeded, tags, "
+             "recordingDetails"},
+            {R"({"type":"takeover","durationMinutes":3})", "durationMinutes: unknown field"},
+        },
+        event_call);
 }
 
 // ---- outputs: wassist -----------------------------------------------------------------------
@@ -423,7 +513,8 @@ TEST(FormatWassistOut, ConversationHasWassistsFieldsAsStrings) {
         "contact":{"phoneNumber":"+14155550101","name":null},
         "activeAgent":"3c90c3cc-0d44-4b50-8888-8dd25736052a","chatWindowRemainingTime":"86370",
         "lastMessage":"Hi, I need help","isHumanTakeover":"true","active":"true"})"));
-    for (const char *key : {"id", "activeAgent", "chatWindowRemainingTime", "lastMessage", "isHumanTakeover", "active"}) {
+    for (const char *key : {"id", "activeAgent", "chatWindowRemainingTime", "lastMessage",
+                            "isHumanTakeover", "active"}) {
         EXPECT_TRUE(w[key].is_string()) << key;
     }
 }
@@ -432,7 +523,8 @@ TEST(FormatWassistOut, ActiveIsTrueExactlyForOpenStatuses) {
     Json c = native_conversation();
     for (const char *status : kStatuses) {
         c["status"] = status;
-        EXPECT_EQ(conversation_from_native(Format::wassist, c)["active"], open_status(status) ? "true" : "false")
+        EXPECT_EQ(conversation_from_native(Format::wassist, c)["active"],
+                  open_status(status) ? "true" : "false")
             << status;
     }
 }
@@ -454,14 +546,17 @@ TEST(FormatWassistOut, TakeoverWindowAndAgentAsStrings) {
 TEST(FormatWassistOut, LastMessageIsTheLastTextOrTemplateName) {
     Json c = native_conversation();
     Json &messages = c["conversation"]["messages"];
-    messages.push_back(parse(R"({"role":"agent","text":null,"at":"x","template":{"name":"follow_up"}})"));
+    messages.push_back(
+        parse(R"({"role":"agent","text":null,"at":"x","template":{"name":"follow_up"}})"));
     EXPECT_EQ(conversation_from_native(Format::wassist, c)["lastMessage"], "follow_up");
     messages.push_back(parse(R"({"role":"human","text":"A person here.","at":"x"})"));
     EXPECT_EQ(conversation_from_native(Format::wassist, c)["lastMessage"], "A person here.");
     messages = Json::array();
     EXPECT_EQ(conversation_from_native(Format::wassist, c)["lastMessage"], "");
     // Without the SENSITIVE scope the transcript is not visible.
-    EXPECT_EQ(conversation_from_native(Format::wassist, redacted(native_conversation()))["lastMessage"], "");
+    EXPECT_EQ(
+        conversation_from_native(Format::wassist, redacted(native_conversation()))["lastMessage"],
+        "");
 }
 
 TEST(FormatWassistOut, CreateAnswers201WithTheConversation) {
@@ -491,7 +586,8 @@ Json sms_conversation() {
 
 TEST(FormatHelloAnnieOut, ConversationIsEnvelopedWithHelloAnniesFields) {
     const Json h = conversation_from_native(Format::helloannie, sms_conversation());
-    EXPECT_EQ(h, parse(R"({"success":true,"data":{"conversationId":"01890a5d-ac96-774b-bcce-b302099a8057",
+    EXPECT_EQ(
+        h, parse(R"({"success":true,"data":{"conversationId":"01890a5d-ac96-774b-bcce-b302099a8057",
         "conversationTags":["billing"],"orgId":"org_1","medium":"SMS",
         "botId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","toNumber":"+14155550101",
         "fromNumber":"+18885550000","summary":"Asked about opening hours.","actionsNeeded":["call back"],
@@ -517,15 +613,18 @@ TEST(FormatHelloAnnieOut, StatusComesFromStatusAndWrapUp) {
 TEST(FormatHelloAnnieOut, MediumStartTimeAndSensitiveSummary) {
     Json c = sms_conversation();
     const std::pair<const char *, const char *> media[] = {
-        {"text", "CHAT"}, {"sms", "SMS"}, {"whatsapp", "WHATSAPP"}, {"telephone", "TELEPHONE"},
-        {"email", "EMAIL"}, {"webrtc", "WEBRTC"}};
+        {"text", "CHAT"},           {"sms", "SMS"},     {"whatsapp", "WHATSAPP"},
+        {"telephone", "TELEPHONE"}, {"email", "EMAIL"}, {"webrtc", "WEBRTC"}};
     for (const auto &[channel, expected] : media) {
         c["channel"] = channel;
         EXPECT_EQ(conversation_from_native(Format::helloannie, c)["data"]["medium"], expected);
     }
     c["started_at"] = nullptr;  // never started: the creation time stands in
-    EXPECT_EQ(conversation_from_native(Format::helloannie, c)["data"]["startTime"], c["created_at"]);
-    EXPECT_EQ(conversation_from_native(Format::helloannie, redacted(sms_conversation()))["data"]["summary"], nullptr);
+    EXPECT_EQ(conversation_from_native(Format::helloannie, c)["data"]["startTime"],
+              c["created_at"]);
+    EXPECT_EQ(conversation_from_native(Format::helloannie,
+                                       redacted(sms_conversation()))["data"]["summary"],
+              nullptr);
 }
 
 TEST(FormatHelloAnnieOut, CreateAnswers200WithTheEnvelope) {
@@ -539,37 +638,48 @@ TEST(FormatHelloAnnieOut, CreateAnswers200WithTheEnvelope) {
 // ---- lists and the feed ---------------------------------------------------------------------
 
 TEST(FormatLists, EachFormatPagesItsOwnConversations) {
-    const Json list{{"items", Json::array({sms_conversation(), native_conversation()})}, {"next_cursor", "v1.5.9"}};
+    const Json list{{"items", Json::array({sms_conversation(), native_conversation()})},
+                    {"next_cursor", "v1.5.9"}};
     const Json w = conversation_list_from_native(Format::wassist, list);
-    EXPECT_EQ(w, (Json{{"items", Json::array({conversation_from_native(Format::wassist, sms_conversation()),
-                                              conversation_from_native(Format::wassist, native_conversation())})},
-                       {"nextCursor", "v1.5.9"}}));
-    const Json h = conversation_list_from_native(Format::helloannie,
-                                                 Json{{"items", Json::array({sms_conversation()})}, {"next_cursor", nullptr}});
+    EXPECT_EQ(
+        w, (Json{{"items",
+                  Json::array({conversation_from_native(Format::wassist, sms_conversation()),
+                               conversation_from_native(Format::wassist, native_conversation())})},
+                 {"nextCursor", "v1.5.9"}}));
+    const Json h = conversation_list_from_native(
+        Format::helloannie,
+        Json{{"items", Json::array({sms_conversation()})}, {"next_cursor", nullptr}});
     EXPECT_EQ(h, (Json{{"success", true},
-                       {"data", Json::array({conversation_from_native(Format::helloannie, sms_conversation())["data"]})},
+                       {"data", Json::array({conversation_from_native(
+                                    Format::helloannie, sms_conversation())["data"]})},
                        {"nextCursor", nullptr}}));
 }
 
 TEST(FormatFeed, EventsHaveCamelCaseKeysAndNativeValues) {
-    const Json takeover = parse(R"({"seq":7,"conversation_id":"c1","organization_id":"org_1","type":"takeover",
+    const Json takeover =
+        parse(R"({"seq":7,"conversation_id":"c1","organization_id":"org_1","type":"takeover",
         "from":null,"to":null,"reason":null,"at":"2026-01-01T00:01:30.000Z",
         "data":{"minutes":10,"until":"2026-01-01T00:11:30.000Z"}})");
     EXPECT_EQ(event_from_native(Format::wassist, takeover),
               parse(R"({"seq":7,"conversationId":"c1","organizationId":"org_1","type":"takeover",
         "from":null,"to":null,"reason":null,"at":"2026-01-01T00:01:30.000Z",
         "data":{"durationMinutes":10,"until":"2026-01-01T00:11:30.000Z"}})"));
-    const Json message = parse(R"({"seq":8,"conversation_id":"c1","organization_id":"org_1","type":"message",
+    const Json message =
+        parse(R"({"seq":8,"conversation_id":"c1","organization_id":"org_1","type":"message",
         "from":null,"to":null,"reason":null,"at":"x","data":{"role":"user","text":"hi"}})");
-    EXPECT_EQ(event_from_native(Format::helloannie, message)["data"], parse(R"({"role":"user","input":"hi"})"));
-    EXPECT_EQ(event_from_native(Format::wassist, message)["data"], parse(R"({"role":"user","text":"hi"})"));
-    const Json closed = parse(R"({"seq":9,"conversation_id":"c1","organization_id":"org_1","type":"status_changed",
+    EXPECT_EQ(event_from_native(Format::helloannie, message)["data"],
+              parse(R"({"role":"user","input":"hi"})"));
+    EXPECT_EQ(event_from_native(Format::wassist, message)["data"],
+              parse(R"({"role":"user","text":"hi"})"));
+    const Json closed =
+        parse(R"({"seq":9,"conversation_id":"c1","organization_id":"org_1","type":"status_changed",
         "from":"in_progress","to":"completed","reason":"ended","at":"x",
         "data":{"event":"close","skip_notifications":true}})");
     const Json h = event_from_native(Format::helloannie, closed);
     EXPECT_EQ(h["from"], "in_progress");  // values stay native
     EXPECT_EQ(h["data"], parse(R"({"event":"close","skipNotifications":true})"));
-    const Json finalized = parse(R"({"seq":10,"conversation_id":"c1","organization_id":"org_1","type":"finalized",
+    const Json finalized =
+        parse(R"({"seq":10,"conversation_id":"c1","organization_id":"org_1","type":"finalized",
         "from":null,"to":null,"reason":null,"at":"x","data":{"summary":"s","actions_needed":["a"],"recording_details":{}}})");
     EXPECT_EQ(event_from_native(Format::helloannie, finalized)["data"],
               parse(R"({"summary":"s","actionsNeeded":["a"],"recordingDetails":{}})"));
@@ -592,18 +702,21 @@ TEST(FormatRoundTrip, HelloAnnieFieldsMapBackToTheirNativeFields) {
     const Json c = sms_conversation();
     const Json data = conversation_from_native(Format::helloannie, c)["data"];
     const std::pair<const char *, const char *> same[] = {
-        {"conversationId", "id"}, {"conversationTags", "tags"}, {"orgId", "organization_id"},
-        {"botId", "agent_id"}, {"toNumber", "user_id"}, {"fromNumber", "from_number"},
-        {"summary", "summary"}, {"actionsNeeded", "actions_needed"}, {"topic", "topic"},
-        {"duration", "duration"}, {"startTime", "started_at"}, {"endTime", "ended_at"}};
+        {"conversationId", "id"},     {"conversationTags", "tags"},
+        {"orgId", "organization_id"}, {"botId", "agent_id"},
+        {"toNumber", "user_id"},      {"fromNumber", "from_number"},
+        {"summary", "summary"},       {"actionsNeeded", "actions_needed"},
+        {"topic", "topic"},           {"duration", "duration"},
+        {"startTime", "started_at"},  {"endTime", "ended_at"}};
     for (const auto &[theirs, native] : same) EXPECT_EQ(data[theirs], c[native]) << theirs;
     EXPECT_EQ(data.size(), std::size(same) + 2);  // and medium, status
 
     // What HelloAnnie shows is a create request again, for the same native fields.
     Json native;
-    ASSERT_TRUE(create_as(Format::helloannie,
-                          Json{{"medium", data["medium"]}, {"botId", data["botId"]}, {"toNumber", data["toNumber"]}},
-                          &native));
+    ASSERT_TRUE(create_as(
+        Format::helloannie,
+        Json{{"medium", data["medium"]}, {"botId", data["botId"]}, {"toNumber", data["toNumber"]}},
+        &native));
     EXPECT_EQ(native["channel"], c["channel"]);
     EXPECT_EQ(native["agent_id"], c["agent_id"]);
     EXPECT_EQ(native["user_id"], c["user_id"]);
@@ -616,10 +729,12 @@ TEST(FormatRoundTrip, WassistFieldsMapBackToTheirNativeFields) {
     EXPECT_EQ(w["contact"]["phoneNumber"], c["user_id"]);
     EXPECT_EQ(w["activeAgent"], c["agent_id"]);
     EXPECT_EQ(w["isHumanTakeover"], c["human_takeover"].get<bool>() ? "true" : "false");
-    EXPECT_EQ(w["chatWindowRemainingTime"], std::to_string(c["chat_window_remaining_seconds"].get<int64_t>()));
+    EXPECT_EQ(w["chatWindowRemainingTime"],
+              std::to_string(c["chat_window_remaining_seconds"].get<int64_t>()));
     Json native;
     ASSERT_TRUE(create_as(Format::wassist,
-                          Json{{"toNumber", w["contact"]["phoneNumber"]}, {"agentId", w["activeAgent"]},
+                          Json{{"toNumber", w["contact"]["phoneNumber"]},
+                               {"agentId", w["activeAgent"]},
                                {"fromNumber", c["from_number"]}},
                           &native));
     EXPECT_EQ(native["user_id"], c["user_id"]);
@@ -636,9 +751,12 @@ TEST(FormatErrors, LeadingFieldPathsAreRenamed) {
          "toNumber: must be an E.164 number (+14155551234) for channel whatsapp"},
         {"agent_id: unknown agent '3c90c3cc-0d44-4b50-8888-8dd25736052a'",
          "agentId: unknown agent '3c90c3cc-0d44-4b50-8888-8dd25736052a'"},
-        {"agent_id: agent 'a' has no published version", "agentId: agent 'a' has no published version"},
-        {"from_number: must be an E.164 number (+18885550000)", "fromNumber: must be an E.164 number (+18885550000)"},
-        {"minutes: must be an integer from 1 to 1000000000", "durationMinutes: must be an integer from 1 to 1000000000"},
+        {"agent_id: agent 'a' has no published version",
+         "agentId: agent 'a' has no published version"},
+        {"from_number: must be an E.164 number (+18885550000)",
+         "fromNumber: must be an E.164 number (+18885550000)"},
+        {"minutes: must be an integer from 1 to 1000000000",
+         "durationMinutes: must be an integer from 1 to 1000000000"},
         {"event_id: must not be empty", "eventId: must not be empty"},
         {"message.template.name: is required", "message.template.name: is required"},
         {"message: the WhatsApp 24-hour window with +14155550101 is closed",
@@ -646,17 +764,20 @@ TEST(FormatErrors, LeadingFieldPathsAreRenamed) {
         {"text: the WhatsApp 24-hour customer-service window is closed",
          "text: the WhatsApp 24-hour customer-service window is closed"},
         {"request: not valid JSON: syntax error", "request: not valid JSON: syntax error"},
-        {"event 'answered' is not allowed in status 'completed'", "event 'answered' is not allowed in status 'completed'"},
+        {"event 'answered' is not allowed in status 'completed'",
+         "event 'answered' is not allowed in status 'completed'"},
         {"", ""},
     };
-    for (const auto &[native, expected] : wassist) EXPECT_EQ(message_in_format(Format::wassist, native), expected);
+    for (const auto &[native, expected] : wassist)
+        EXPECT_EQ(message_in_format(Format::wassist, native), expected);
     const std::pair<const char *, const char *> helloannie[] = {
         {"user_id: longer than 256 bytes", "toNumber: longer than 256 bytes"},
         {"agent_id: unknown agent 'b'", "botId: unknown agent 'b'"},
         {"channel: must be one of telephone, webrtc, email, text, sms, whatsapp",
          "medium: must be one of telephone, webrtc, email, text, sms, whatsapp"},
         {"messages[12].text: must not be empty", "messages[12].input: must not be empty"},
-        {"messages[3].role: must be one of user, agent", "messages[3].role: must be one of user, agent"},
+        {"messages[3].role: must be one of user, agent",
+         "messages[3].role: must be one of user, agent"},
         {"messages: more than 1000 items", "messages: more than 1000 items"},
         {"idle_timeout_minutes: must be an integer from 1 to 1000000000",
          "idleTimeoutMinutes: must be an integer from 1 to 1000000000"},
@@ -677,17 +798,19 @@ TEST(FormatErrors, LeadingFieldPathsAreRenamed) {
 }
 
 TEST(FormatErrors, OutcomesKeepTheirCode) {
-    const Outcome natives[] = {Outcome::invalid("user_id: x"),   Outcome::precondition("agent_id: x"),
-                               Outcome::forbidden("scope: x"),   Outcome::not_found("conversation x"),
-                               Outcome::conflict("role: x"),     Outcome::storage("x"),
-                               Outcome::internal("x"),           Outcome::misuse("session: x")};
+    const Outcome natives[] = {Outcome::invalid("user_id: x"), Outcome::precondition("agent_id: x"),
+                               Outcome::forbidden("scope: x"), Outcome::not_found("conversation x"),
+                               Outcome::conflict("role: x"),   Outcome::storage("x"),
+                               Outcome::internal("x"),         Outcome::misuse("session: x")};
     for (const Outcome &native : natives) {
         Outcome o = outcome_in_format(Format::helloannie, native);
         EXPECT_EQ(o.code(), native.code());
         EXPECT_EQ(o.message(), message_in_format(Format::helloannie, native.message()));
     }
-    EXPECT_EQ(outcome_in_format(Format::helloannie, Outcome::precondition("agent_id: unknown agent 'b'")).message(),
-              "botId: unknown agent 'b'");
+    EXPECT_EQ(
+        outcome_in_format(Format::helloannie, Outcome::precondition("agent_id: unknown agent 'b'"))
+            .message(),
+        "botId: unknown agent 'b'");
     EXPECT_TRUE(outcome_in_format(Format::wassist, Outcome::ok()).is_ok());
 }
 
