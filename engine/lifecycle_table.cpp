@@ -91,14 +91,6 @@ constexpr std::string_view kEventNames[kEventTypeCount] = {
 constexpr std::string_view kTimerNames[kTimerCount] = {"idle", "max_open", "ring",   "dial",
                                                        "join", "takeover", "wrap_up"};
 
-template <typename Enum, size_t N>
-std::optional<Enum> from_name(const std::string_view (&names)[N], std::string_view s) {
-    for (size_t i = 0; i < N; ++i) {
-        if (names[i] == s) return static_cast<Enum>(i);
-    }
-    return std::nullopt;
-}
-
 }  // namespace
 
 const LifecycleTable &lifecycle_table() {
@@ -132,10 +124,10 @@ std::string_view channel_name(Channel c) { return kChannelNames[static_cast<int>
 std::string_view direction_name(Direction d) { return kDirectionNames[static_cast<int>(d)]; }
 std::string_view event_name(EventType e) { return kEventNames[static_cast<int>(e)]; }
 std::string_view timer_name(Timer t) { return kTimerNames[static_cast<int>(t)]; }
-std::optional<Status> status_from_name(std::string_view s) { return from_name<Status>(kStatusNames, s); }
-std::optional<Channel> channel_from_name(std::string_view s) { return from_name<Channel>(kChannelNames, s); }
-std::optional<Direction> direction_from_name(std::string_view s) { return from_name<Direction>(kDirectionNames, s); }
-std::optional<EventType> event_from_name(std::string_view s) { return from_name<EventType>(kEventNames, s); }
-std::optional<Timer> timer_from_name(std::string_view s) { return from_name<Timer>(kTimerNames, s); }
+std::optional<Status> status_from_name(std::string_view s) { return enum_from_name<Status>(kStatusNames, s); }
+std::optional<Channel> channel_from_name(std::string_view s) { return enum_from_name<Channel>(kChannelNames, s); }
+std::optional<Direction> direction_from_name(std::string_view s) { return enum_from_name<Direction>(kDirectionNames, s); }
+std::optional<EventType> event_from_name(std::string_view s) { return enum_from_name<EventType>(kEventNames, s); }
+std::optional<Timer> timer_from_name(std::string_view s) { return enum_from_name<Timer>(kTimerNames, s); }
 
 }  // namespace convo

@@ -137,6 +137,15 @@ const Transition *find_transition(EventType event, Status status, Channel channe
 
 const TimerRule &timer_rule(Timer t);
 
+// The enum value whose name is `s` in `names` (indexed by the enum), or nullopt.
+template <typename Enum, size_t N>
+std::optional<Enum> enum_from_name(const std::string_view (&names)[N], std::string_view s) {
+    for (size_t i = 0; i < N; ++i) {
+        if (names[i] == s) return static_cast<Enum>(i);
+    }
+    return std::nullopt;
+}
+
 std::string_view status_name(Status s);
 std::string_view channel_name(Channel c);
 std::string_view direction_name(Direction d);
