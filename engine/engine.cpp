@@ -488,25 +488,51 @@ Outcome Engine::fire_due(TimeMs now, unsigned *fired, bool *more, uint64_t *tick
     std::lock_guard<std::mutex> lk(mu_);
     std::vector<DueTimer> due;
     CONVO_TRY(store_->due(now, kTickBatch, &due));
-    std::vector<Change> batch;
-    unsigned count = 0;
+    *more = static_cast<int>(due.size()) == kTickBatch;
+    std::vector<Conversation> loaded;
     for (const DueTimer &d : due) {
         std::optional<Conversation> c;
         CONVO_TRY(store_->load(d.organization_id, d.conversation_id, &c));
-        if (!c) continue;
-        // Written even if nothing fires: that re-derives a stale next_deadline column, so the
-        // same row cannot come back as due forever.
-        Change ch;
-        ch.conversation = std::move(*c);
-        for (auto t = ch.conversation.next_timer(); t && t->first <= now; t = ch.conversation.next_timer()) {
-            absorb(ch, fire(ch.conversation, t->second, options_.policy));
-            ++count;
+        if (c) loaded.push_back(std::move(*c));
+    }
+    // Timers fire in deadline order across the batch, one change each, so the feed follows
+    // deadline order too (a conversation's wrap-up comes after other conversations' earlier
+    // deadlines). When more rows are due than one batch holds, only deadlines up to the
+    // batch's last are fired now; the later ones come back in the next batch.
+    TimeMs cutoff = now;
+    if (*more && !loaded.empty()) {
+        if (auto last = loaded.back().next_timer()) cutoff = std::min(cutoff, last->first);
+    }
+    std::vector<Change> batch;
+    std::vector<bool> changed(loaded.size(), false);
+    for (;;) {
+        size_t next = loaded.size();
+        std::optional<std::pair<TimeMs, Timer>> best;
+        for (size_t i = 0; i < loaded.size(); ++i) {
+            auto t = loaded[i].next_timer();
+            if (t && t->first <= cutoff && (!best || t->first < best->first)) {
+                best = t;
+                next = i;
+            }
         }
+        if (next == loaded.size()) break;
+        Change ch;
+        absorb(ch, fire(loaded[next], best->second, options_.policy));
+        loaded[next] = ch.conversation;
+        changed[next] = true;
+        batch.push_back(std::move(ch));
+    }
+    const unsigned count = static_cast<unsigned>(batch.size());
+    // A loaded row with nothing to fire is written anyway: that re-derives a stale
+    // next_deadline column, so the same row cannot come back as due forever.
+    for (size_t i = 0; i < loaded.size(); ++i) {
+        if (changed[i]) continue;
+        Change ch;
+        ch.conversation = std::move(loaded[i]);
         batch.push_back(std::move(ch));
     }
     if (!batch.empty()) CONVO_TRY(commit(batch, ticket));
     *fired += count;
-    *more = static_cast<int>(due.size()) == kTickBatch;
     return Outcome::ok();
 }
 

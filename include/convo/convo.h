@@ -257,15 +257,20 @@ CONVO_API convo_code convo_clock_set(convo_engine *e, int64_t unix_ms);
 /* The lifecycle table the engine runs on, as JSON (read from the same table the engine
  * steps with; bindings, docs and tools use it instead of restating the table):
  * {"statuses":[{"name":"triggered","terminal":false},...],
- *  "channels":["telephone","webrtc","email","text"],
+ *  "channels":["telephone","webrtc","email","text","sms","whatsapp"],
  *  "initial":[{"channel":"telephone","direction":"inbound","status":"ringing"},
  *             {"channel":"text","direction":null,"status":"in_progress"},...],
  *  "events":[{"name":"answered","transitions":[{"from":"triggered","to":"in_progress",
  *             "channels":["telephone"]},...]},...],
- *  "timers":[{"name":"ring","armed_in":["ringing"],"channels":[...],
- *             "fires":[{"from":"ringing","to":"unanswered"}],"end_reason":"ring_timeout",
- *             "closes":true},...]}
- * An event whose status stays the same (message, annotate) has transitions with to == from. */
+ *  "timers":[{"name":"ring","armed_in":["ringing"],"channels":[...],"reset_by":[],
+ *             "length":"ring_timeout_seconds","fires":[{"from":"ringing","to":"unanswered"}],
+ *             "end_reason":"ring_timeout","closes":true,"when":"always","effect":"status"},
+ *            {"name":"wrap_up","armed_in":["completed",...],...,"fires":[],"closes":false,
+ *             "when":"wrap_up_pending","effect":"finalize"},...]}
+ * An event whose status stays the same (message, annotate, takeover, ...) has transitions with
+ * to == from. A timer's "when" is what else must hold for it to be armed ("always",
+ * "human_takeover", "wrap_up_pending"); its "effect" is "status" (it moves the status by
+ * "fires"), "handback" or "finalize". */
 CONVO_API convo_code convo_describe(convo_engine *e, char **out_json);
 
 #ifdef __cplusplus

@@ -112,12 +112,12 @@ inline json standard_agent(const std::string &id = "agent_abc",
 // A minimal valid create request per channel, using the standard agent.
 inline json request_for(const std::string &channel, const std::string &direction = "outbound") {
     json r{{"channel", channel}, {"direction", direction}, {"agent_id", "agent_abc"}};
-    if (channel == "telephone") {
-        r["user_id"] = "+14155551234";
-    } else {
-        r["user_id"] = "user_42";
-    }
+    const bool phone = channel == "telephone" || channel == "sms" || channel == "whatsapp";
+    r["user_id"] = phone ? "+14155551234" : "user_42";  // telephone, sms, whatsapp: E.164
     if (channel == "email") r["to_address"] = "customer@example.com";
+    // Outbound WhatsApp opens with a template while the contact's 24-hour window is closed.
+    if (channel == "whatsapp" && direction == "outbound")
+        r["message"] = {{"type", "template"}, {"template", {{"name", "welcome"}}}};
     return r;
 }
 

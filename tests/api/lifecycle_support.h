@@ -1,6 +1,7 @@
 // Helpers shared by the lifecycle, timer, idempotency and feed tests: RFC 3339 formatting,
-// convo_describe() parsing, routes into every reachable (channel, status), event bodies, and a
-// feed subscriber that records what it is given. Only the public C API is used.
+// convo_describe() parsing, routes into every reachable (channel, status), event bodies, a feed
+// subscriber that records what it is given, and the wrap-up every ended conversation waits for.
+// Only the public C API is used.
 #pragma once
 
 #include "harness.h"
@@ -65,6 +66,10 @@ struct TimerRow {
     std::vector<TimerFire> fires;
     std::string end_reason;
     bool closes = false;
+    std::string when = "always";    // always | human_takeover | wrap_up_pending
+    std::string effect = "status";  // status | handback | finalize
+    std::string length;             // the option or event field that sets its length
+    std::set<std::string> reset_by;
 };
 struct Table {
     std::vector<std::string> statuses;  // in describe's order
@@ -131,6 +136,10 @@ inline Table parse_table(const json &d) {
             r.fires.push_back(TimerFire{f.at("from").get<std::string>(), f.at("to").get<std::string>()});
         r.end_reason = tm.at("end_reason").get<std::string>();
         r.closes = tm.at("closes").get<bool>();
+        r.when = tm.at("when").get<std::string>();
+        r.effect = tm.at("effect").get<std::string>();
+        r.length = tm.at("length").get<std::string>();
+        r.reset_by = string_set(tm.at("reset_by"));
         t.timers.push_back(r);
     }
     return t;
@@ -147,7 +156,9 @@ inline std::vector<Start> start_states() {
             {"telephone", "inbound", "ringing"},
             {"email", "outbound", "triggered"},
             {"webrtc", "outbound", "token_created"},
-            {"text", "outbound", "in_progress"}};
+            {"text", "outbound", "in_progress"},
+            {"sms", "outbound", "in_progress"},
+            {"whatsapp", "inbound", "in_progress"}};
 }
 
 struct Step {
@@ -204,6 +215,9 @@ inline std::map<std::pair<std::string, std::string>, Route> routes(const Table &
     return by_events;
 }
 
+// The minutes event_body gives a takeover (not the default 10, so that it is seen to count).
+constexpr int64_t kTakeoverMinutes = 7;
+
 // A valid body for each event type (so that a refusal can only be about the status).
 inline json event_body(const std::string &type) {
     json e{{"type", type}};
@@ -216,6 +230,10 @@ inline json event_body(const std::string &type) {
         e["to"] = "+14155550199";
     } else if (type == "annotate") {
         e["summary"] = "a note";
+    } else if (type == "takeover") {
+        e["minutes"] = kTakeoverMinutes;
+    } else if (type == "finalize") {
+        e["summary"] = "wrapped up";
     }
     return e;
 }
@@ -287,6 +305,104 @@ struct Recorder {
         return got;
     }
 };
+
+// ---- What a call left as it was -------------------------------------------------------------
+
+// The conversation, the feed and the engine's next deadline: what a refused event, or an
+// allowed one with nothing to do, must leave exactly as they were.
+struct State {
+    json conversation, feed;
+    convo_code next_code = CONVO_EINTERNAL;
+    int64_t next_deadline = 0;
+};
+inline State state_of(Engine &engine, convo_session *s, const std::string &id) {
+    State st;
+    Call g = get(s, id);
+    EXPECT_TRUE(g.ok()) << g.error;
+    st.conversation = g.body;
+    st.feed = feed(s);
+    st.next_code = convo_next_deadline(engine.get(), &st.next_deadline);
+    return st;
+}
+inline void expect_same_state(const State &before, Engine &engine, convo_session *s,
+                              const std::string &id) {
+    State now = state_of(engine, s, id);
+    EXPECT_EQ(now.conversation, before.conversation);
+    EXPECT_EQ(now.feed, before.feed);
+    EXPECT_EQ(now.next_code, before.next_code);
+    EXPECT_EQ(now.next_deadline, before.next_deadline);
+}
+
+// ---- Wrap-up (issue 3) ---------------------------------------------------------------------
+// Every conversation that ends gets wrap_up "pending" and a wrap-up deadline
+// wrap_up_timeout_seconds after it ended. That timer closes nothing (expires_at stays null),
+// but convo_next_deadline and convo_tick see it; it fires feed event finalized.
+
+constexpr int64_t kWrapUp = 300 * kSec;  // wrap_up_timeout_seconds' default
+
+// No human has `c` (as convo_get shows it), and no takeover timer runs.
+inline void expect_not_taken_over(const json &c) {
+    EXPECT_EQ(c["human_takeover"], false) << c.dump();
+    EXPECT_TRUE(c["human_takeover_until"].is_null()) << c.dump();
+}
+
+// `c` (as convo_get shows it) ended at `ended_ms` and waits for its wrap-up.
+inline void expect_wrap_up_pending(const json &c, int64_t ended_ms) {
+    EXPECT_EQ(c["ended_at"], iso(ended_ms)) << c.dump();
+    EXPECT_EQ(c["wrap_up"], "pending") << c.dump();
+    expect_not_taken_over(c);
+    EXPECT_TRUE(c["expires_at"].is_null()) << "the wrap-up deadline closes nothing: " << c.dump();
+}
+
+// The finalized event the wrap-up timer of conversation `id` appended at its deadline.
+inline void expect_wrap_up_event(const json &e, const std::string &id, int64_t deadline_ms) {
+    EXPECT_EQ(e.value("type", ""), "finalized") << e.dump();
+    EXPECT_EQ(e.value("conversation_id", ""), id) << e.dump();
+    EXPECT_TRUE(e["from"].is_null() && e["to"].is_null() && e["reason"].is_null()) << e.dump();
+    EXPECT_EQ(e["at"], iso(deadline_ms)) << "the deadline is the event time: " << e.dump();
+    EXPECT_EQ(e["data"], (json{{"timer", "wrap_up"}})) << e.dump();
+}
+
+// `deadline` is the engine's next deadline, and exactly one timer is due at it: a tick a
+// millisecond before fires nothing, a tick at it fires one. Leaves the clock at `deadline`.
+inline void expect_fires_at(Engine &engine, int64_t deadline) {
+    int64_t nd = 0;
+    ASSERT_EQ(convo_next_deadline(engine.get(), &nd), CONVO_OK) << "nothing pending";
+    EXPECT_EQ(iso(nd), iso(deadline)) << "the next deadline";
+    ASSERT_LT(engine.now(), deadline);
+    engine.set_clock(deadline - 1);
+    EXPECT_EQ(engine.tick(), 0u) << "not one ms early";
+    engine.set_clock(deadline);
+    EXPECT_EQ(engine.tick(), 1u);
+}
+
+// Conversation `id` ended at `ended_ms`, and its wrap-up, `wrap_up_ms` later, is the engine's
+// only pending deadline: nothing fires a millisecond before it; at it the wrap-up alone fires
+// (wrap_up "done", the end kept, one finalized event); then nothing is pending and another
+// tick fires nothing. Leaves the clock at the wrap-up deadline.
+inline void expect_wraps_up_once(Engine &engine, convo_session *s, const std::string &id,
+                                 int64_t ended_ms, int64_t wrap_up_ms = kWrapUp) {
+    const int64_t deadline = ended_ms + wrap_up_ms;
+    Call before = get(s, id);
+    ASSERT_TRUE(before.ok()) << before.error;
+    expect_wrap_up_pending(before.body, ended_ms);
+    const uint64_t seq = feed_end(s);
+    expect_fires_at(engine, deadline);
+    Call after = get(s, id);
+    ASSERT_TRUE(after.ok()) << after.error;
+    EXPECT_EQ(after.body["wrap_up"], "done");
+    for (const char *k :
+         {"status", "end_reason", "ended_at", "started_at", "duration", "expires_at"})
+        EXPECT_EQ(after.body[k], before.body[k]) << k;
+    json f = feed(s, seq);
+    ASSERT_EQ(f.size(), 1u) << f.dump();
+    expect_wrap_up_event(f[0], id, deadline);
+    int64_t nd = 0;
+    EXPECT_EQ(convo_next_deadline(engine.get(), &nd), CONVO_ENOTFOUND)
+        << "still pending: " << iso(nd);
+    EXPECT_EQ(engine.tick(), 0u) << "fires once";
+    EXPECT_EQ(feed(s, seq).size(), 1u);
+}
 
 }  // namespace lc
 }  // namespace convo_test

@@ -1,6 +1,8 @@
-// The golden test: convo_describe() is exactly the lifecycle table of issue 2, section 6. This is
-// the one place the table is written in the tests; the lifecycle matrix tests are driven from
-// convo_describe() and rely on this test for its correctness.
+// The golden test: convo_describe() is exactly the lifecycle table of issue 2, section 6, with
+// issue 3's channels (sms, whatsapp), events (takeover, handback, close, finalize) and phase
+// timers (takeover, wrap_up). This is the one place the table is written in the tests; the
+// lifecycle matrix tests are driven from convo_describe() and rely on this test for its
+// correctness.
 //
 // A transition's channel list is compared as the channels on which its `from` status can occur
 // (listing "text" for a transition out of `ringing` changes nothing, since a text conversation is
@@ -14,9 +16,11 @@ namespace {
 
 using lc::Table;
 
-const std::vector<std::string> kAll = {"telephone", "webrtc", "email", "text"};
+const std::vector<std::string> kAll = {"telephone", "webrtc", "email", "text", "sms", "whatsapp"};
+const std::vector<std::string> kEnded = {"completed", "cancelled", "unanswered", "failed",
+                                         "transferred"};
 
-// Issue 2, section 6, as data.
+// Issue 2, section 6, and issue 3, as data.
 Table expected_table() {
     Table t;
     t.statuses = {"triggered", "ringing",    "token_created", "in_progress", "completed",
@@ -46,19 +50,36 @@ Table expected_table() {
     row("fail",      {"triggered", "ringing", "token_created", "in_progress"}, "failed",  kAll);
     row("transfer",  {"ringing", "in_progress"},                           "transferred", kAll);
     row("annotate",  t.statuses,                                           "",            kAll);  // to == from
+    // issue 3
+    row("takeover",  {"in_progress"},                                      "",            kAll);
+    row("handback",  {"in_progress"},                                      "",            kAll);
+    row("close",     {"in_progress"},                                      "completed",   kAll);
+    row("close",     {"triggered", "ringing", "token_created"},            "cancelled",   kAll);
+    row("close",     kEnded,                                               "",            kAll);  // a no-op
+    row("finalize",  kEnded,                                               "",            kAll);
 
+    const std::set<std::string> all(kAll.begin(), kAll.end());
+    const std::set<std::string> ended(kEnded.begin(), kEnded.end());
+    //  name        armed in         channels      fires                          end reason       closes
+    //      when               effect      length                     reset by
     t.timers = {
-        {"idle",     {"in_progress"}, {kAll.begin(), kAll.end()},
-                     {{"in_progress", "completed"}}, "idle_timeout", true},
-        {"max_open", {"triggered", "ringing", "token_created", "in_progress"}, {kAll.begin(), kAll.end()},
+        {"idle",     {"in_progress"}, all,         {{"in_progress", "completed"}}, "idle_timeout",  true,
+            "always",          "status",   "idle_timeout_minutes",    {"message"}},
+        {"max_open", {"triggered", "ringing", "token_created", "in_progress"}, all,
                      {{"in_progress", "completed"}, {"triggered", "unanswered"},
-                      {"ringing", "unanswered"}, {"token_created", "unanswered"}}, "max_open_timeout", true},
-        {"ring",     {"ringing"}, {kAll.begin(), kAll.end()},
-                     {{"ringing", "unanswered"}}, "ring_timeout", true},
-        {"dial",     {"triggered"}, {"telephone"},
-                     {{"triggered", "failed"}}, "dial_timeout", true},
-        {"join",     {"token_created"}, {kAll.begin(), kAll.end()},
-                     {{"token_created", "unanswered"}}, "token_expired", true},
+                      {"ringing", "unanswered"}, {"token_created", "unanswered"}}, "max_open_timeout", true,
+            "always",          "status",   "max_open_minutes",        {}},
+        {"ring",     {"ringing"},     all,         {{"ringing", "unanswered"}},    "ring_timeout",  true,
+            "always",          "status",   "ring_timeout_seconds",    {}},
+        {"dial",     {"triggered"},   {"telephone"}, {{"triggered", "failed"}},    "dial_timeout",  true,
+            "always",          "status",   "dial_timeout_seconds",    {}},
+        {"join",     {"token_created"}, all,       {{"token_created", "unanswered"}}, "token_expired", true,
+            "always",          "status",   "token_ttl_seconds",       {}},
+        // issue 3: phase timers, which end a phase, not the conversation
+        {"takeover", {"in_progress"}, all,         {},                             "",              false,
+            "human_takeover",  "handback", "takeover.minutes",        {"takeover"}},
+        {"wrap_up",  ended,           all,         {},                             "",              false,
+            "wrap_up_pending", "finalize", "wrap_up_timeout_seconds", {}},
     };
     // clang-format on
     return t;
@@ -92,15 +113,19 @@ struct TimerView {
     std::set<std::pair<std::string, std::string>> fires;
     std::string end_reason;
     bool closes;
+    std::string when, effect, length;
+    std::set<std::string> reset_by;
     bool operator==(const TimerView &o) const {
         return armed_in == o.armed_in && channels == o.channels && fires == o.fires &&
-               end_reason == o.end_reason && closes == o.closes;
+               end_reason == o.end_reason && closes == o.closes && when == o.when &&
+               effect == o.effect && length == o.length && reset_by == o.reset_by;
     }
 };
 
 std::ostream &operator<<(std::ostream &os, const TimerView &v) {
     json j{{"armed_in", v.armed_in}, {"channels", v.channels}, {"end_reason", v.end_reason},
-           {"closes", v.closes}};
+           {"closes", v.closes},     {"when", v.when},         {"effect", v.effect},
+           {"length", v.length},     {"reset_by", v.reset_by}};
     for (const auto &f : v.fires) j["fires"].push_back({f.first, f.second});
     return os << j.dump();
 }
@@ -114,6 +139,10 @@ TimerView timer_view(const lc::TimerRow &tm, const Reach &reach) {
     for (const lc::TimerFire &f : tm.fires) v.fires.insert({f.from, f.to});
     v.end_reason = tm.end_reason;
     v.closes = tm.closes;
+    v.when = tm.when;
+    v.effect = tm.effect;
+    v.length = tm.length;
+    v.reset_by = tm.reset_by;
     return v;
 }
 
@@ -144,14 +173,14 @@ TEST_F(LifecycleTableTest, StatusesAndTerminalFlags) {
 
 TEST_F(LifecycleTableTest, Channels) {
     std::set<std::string> got(actual_.channels.begin(), actual_.channels.end());
-    EXPECT_EQ(actual_.channels.size(), 4u);
+    EXPECT_EQ(actual_.channels.size(), 6u);
     EXPECT_EQ(got, std::set<std::string>(kAll.begin(), kAll.end()));
 }
 
 TEST_F(LifecycleTableTest, EventNames) {
     std::set<std::string> got(actual_.events.begin(), actual_.events.end());
     std::set<std::string> want(expected_.events.begin(), expected_.events.end());
-    EXPECT_EQ(actual_.events.size(), 12u) << "each event listed once";
+    EXPECT_EQ(actual_.events.size(), 16u) << "each event listed once";
     EXPECT_EQ(got, want);
 }
 
@@ -189,7 +218,7 @@ TEST_F(LifecycleTableTest, Timers) {
         EXPECT_FALSE(got.count(timer_key(tm.name))) << "timer listed twice: " << tm.name;
         got[timer_key(tm.name)] = timer_view(tm, reach_);
     }
-    EXPECT_EQ(actual_.timers.size(), 5u);
+    EXPECT_EQ(actual_.timers.size(), 7u);
     for (const auto &kv : want) {
         SCOPED_TRACE("timer " + kv.first);
         auto it = got.find(kv.first);
@@ -197,6 +226,23 @@ TEST_F(LifecycleTableTest, Timers) {
         EXPECT_EQ(it->second, kv.second);
     }
     for (const auto &kv : got) EXPECT_TRUE(want.count(kv.first)) << "unknown timer " << kv.first;
+}
+
+// Where each conversation starts (the create contract): sms and whatsapp like text.
+TEST_F(LifecycleTableTest, InitialStatuses) {
+    const json want = json::array({
+        {{"channel", "telephone"}, {"direction", "outbound"}, {"status", "triggered"}},
+        {{"channel", "telephone"}, {"direction", "inbound"}, {"status", "ringing"}},
+        {{"channel", "webrtc"}, {"direction", nullptr}, {"status", "token_created"}},
+        {{"channel", "email"}, {"direction", nullptr}, {"status", "triggered"}},
+        {{"channel", "text"}, {"direction", nullptr}, {"status", "in_progress"}},
+        {{"channel", "sms"}, {"direction", nullptr}, {"status", "in_progress"}},
+        {{"channel", "whatsapp"}, {"direction", nullptr}, {"status", "in_progress"}},
+    });
+    ASSERT_TRUE(raw_.contains("initial")) << raw_.dump(2);
+    std::set<json> got(raw_["initial"].begin(), raw_["initial"].end());
+    EXPECT_EQ(got, std::set<json>(want.begin(), want.end())) << raw_["initial"].dump();
+    EXPECT_EQ(raw_["initial"].size(), want.size());
 }
 
 TEST_F(LifecycleTableTest, SameAnswerEveryTimeAndNullChecks) {

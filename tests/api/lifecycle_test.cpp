@@ -1,7 +1,12 @@
-// The lifecycle through convo_dispatch: every allowed row of the table (issue 2, section 6) with
-// its effects on the conversation and the feed, then every forbidden (channel, status, event)
-// cell, driven from convo_describe() (whose correctness lifecycle_table_test.cpp pins down).
+// The lifecycle through convo_dispatch: every allowed row of the table (issue 2, section 6, and
+// issue 3's channels and events) with its effects on the conversation and the feed, then every
+// forbidden (channel, status, event) cell, driven from convo_describe() (whose correctness
+// lifecycle_table_test.cpp pins down).
 #include "lifecycle_support.h"
+
+#include <map>
+#include <stdexcept>
+#include <tuple>
 
 namespace convo_test {
 namespace {
@@ -9,6 +14,9 @@ namespace {
 using lc::at;
 using lc::kMin;
 using lc::kSec;
+
+const std::vector<std::string> kChannels = {"telephone", "webrtc", "email",
+                                            "text",      "sms",    "whatsapp"};
 
 class LifecycleTest : public ApiTest {
 protected:
@@ -39,7 +47,7 @@ protected:
 
     // A conversation of `channel` that entered in_progress at kStart + *started.
     std::string open_in_progress(const std::string &channel, int64_t *started) {
-        if (channel == "text") {
+        if (channel == "text" || channel == "sms" || channel == "whatsapp") {
             *started = 0;
             return make("text");
         }
@@ -181,8 +189,7 @@ TEST_F(LifecycleTest, MessageFromTriggeredEmailOpensTheConversation) {
 class LifecycleInProgressTest : public LifecycleTest,
                                 public ::testing::WithParamInterface<std::string> {};
 
-INSTANTIATE_TEST_SUITE_P(Channels, LifecycleInProgressTest,
-                         ::testing::Values("telephone", "webrtc", "email", "text"));
+INSTANTIATE_TEST_SUITE_P(Channels, LifecycleInProgressTest, ::testing::ValuesIn(kChannels));
 
 TEST_P(LifecycleInProgressTest, MessagesKeepTheStatusAndCountOnlyUserTurns) {
     int64_t started = 0;
@@ -234,7 +241,7 @@ TEST_P(LifecycleInProgressTest, EndWithoutReasonCompletesWithEnded) {
     EXPECT_EQ(c["started_at"], at(started));
     EXPECT_EQ(c["duration"], 95);
     EXPECT_EQ(c["user_turn_count"], 1);
-    EXPECT_TRUE(c["expires_at"].is_null());
+    lc::expect_wrap_up_pending(c, kStartMs + started + 95 * kSec);
     json f = lc::feed(s_, seq);
     ASSERT_EQ(f.size(), 1u) << f.dump();
     expect_change(f[0], id, "in_progress", "completed", "ended", "end", started + 95 * kSec);
@@ -255,12 +262,13 @@ const Closing kClosing[] = {
     {"end", {{"type", "end"}, {"reason", "user_hung_up"}}, "completed", "user_hung_up", 3},
     {"fail", {{"type", "fail"}, {"reason", "media_error"}}, "failed", "media_error", 14},
     {"transfer", {{"type", "transfer"}, {"to", "+14155550100"}}, "transferred", "transferred", 61},
+    {"close", {{"type", "close"}, {"skip_notifications", true}}, "completed", "closed", 42},
 };
 
 class LifecycleClosingTest : public LifecycleTest,
                              public ::testing::WithParamInterface<std::tuple<std::string, int>> {};
 INSTANTIATE_TEST_SUITE_P(Channels, LifecycleClosingTest,
-                         ::testing::Combine(::testing::Values("telephone", "webrtc", "email", "text"),
+                         ::testing::Combine(::testing::ValuesIn(kChannels),
                                             ::testing::Range(0, int(std::size(kClosing)))),
                          [](const auto &info) {
                              return std::get<0>(info.param) + "_" + kClosing[std::get<1>(info.param)].name;
@@ -277,12 +285,15 @@ TEST_P(LifecycleClosingTest, EndsWithItsReason) {
     EXPECT_EQ(c["end_reason"], k.end_reason);
     EXPECT_EQ(c["ended_at"], at(started + k.secs * kSec));
     EXPECT_EQ(c["duration"], k.secs);
-    EXPECT_TRUE(c["expires_at"].is_null());
     json f = lc::feed(s_, seq);
     ASSERT_EQ(f.size(), 1u);
     expect_change(f[0], id, "in_progress", k.status, k.end_reason,
                   k.event["type"].get<std::string>(), started + k.secs * kSec);
     if (k.event["type"] == "transfer") EXPECT_EQ(c["transferred_to"], "+14155550100");
+    if (k.event["type"] == "close") {
+        EXPECT_EQ(f[0]["data"]["skip_notifications"], true);
+    }
+    lc::expect_wraps_up_once(*engine_, s_, id, kStartMs + started + k.secs * kSec);
 }
 
 // ---- closing before the conversation started ---------------------------------------------
@@ -324,6 +335,8 @@ std::vector<EarlyClose> early_closes() {
         add(o, "Fail", {{"type", "fail"}, {"reason", "sip_503"}}, "failed", "sip_503");
     for (const Origin &o : {tel_ringing, tel_inbound})
         add(o, "Transfer", {{"type", "transfer"}, {"to", "+14155550100"}}, "transferred", "transferred");
+    for (const Origin &o : {tel_triggered, tel_ringing, tel_inbound, email_triggered, webrtc_token})
+        add(o, "Close", {{"type", "close"}}, "cancelled", "closed");
     return v;
 }
 
@@ -354,13 +367,11 @@ TEST_P(LifecycleEarlyCloseTest, ClosesWithItsEndReason) {
     EXPECT_EQ(c["updated_at"], at(t));
     EXPECT_TRUE(c["started_at"].is_null()) << "never started";
     EXPECT_TRUE(c["duration"].is_null()) << "never started";
-    EXPECT_TRUE(c["expires_at"].is_null()) << "terminal: no pending deadline";
     json f = lc::feed(s_, seq);
     ASSERT_EQ(f.size(), 1u) << f.dump();
     expect_change(f[0], id, p.from, p.status, p.end_reason, p.event["type"].get<std::string>(), t);
-    // no timer is left for it
-    int64_t deadline = 0;
-    EXPECT_EQ(convo_next_deadline(engine_->get(), &deadline), CONVO_ENOTFOUND);
+    // no closing timer is left for it: only its wrap-up, 300 s after it ended
+    lc::expect_wraps_up_once(*engine_, s_, id, kStartMs + t);
 }
 
 // ---- annotate: every status, terminal included -------------------------------------------
@@ -477,6 +488,7 @@ struct Cell {
     std::string to;              // allowed cells: the status reached
     bool channel_only = false;   // forbidden here but allowed from this status on another channel
     std::string broken;          // set when describe() could not be read: the test fails
+    bool ends = false;           // allowed cells: the event ends the conversation
 };
 
 void PrintTo(const Cell &c, std::ostream *os) {
@@ -505,7 +517,10 @@ std::vector<Cell> cells(bool allowed) {
             const lc::Route &r = kv.second;
             for (const std::string &ev : t.events) {
                 auto to = t.target(ev, r.status, r.channel);
-                if (allowed && to) out.push_back(Cell{r, ev, *to, false, ""});
+                if (allowed && to) {
+                    const bool ends = t.terminal.at(*to) && !t.terminal.at(r.status);
+                    out.push_back(Cell{r, ev, *to, false, "", ends});
+                }
                 if (!allowed && !to) out.push_back(Cell{r, ev, "", t.status_allows(ev, r.status), ""});
             }
         }
@@ -516,8 +531,82 @@ std::vector<Cell> cells(bool allowed) {
     return out;
 }
 
+// The feed event an allowed event that keeps the status records.
+std::string feed_type_of(const std::string &event) {
+    if (event == "annotate") return "annotated";
+    if (event == "finalize") return "finalized";
+    return event;  // message, takeover, handback
+}
+
+// The end reason of an event that ends the conversation, with lc::event_body's fields.
+std::string end_reason_of(const std::string &event) {
+    static const std::map<std::string, std::string> reasons = {
+        {"end", "ended"},   {"close", "closed"},      {"cancel", "cancelled"},
+        {"busy", "busy"},   {"fail", "carrier_error"}, {"transfer", "transferred"},
+        {"no_answer", "no_answer"}};
+    auto it = reasons.find(event);
+    return it == reasons.end() ? "(not an ending event: " + event + ")" : it->second;
+}
+
 class LifecycleForbiddenTest : public ApiTest, public ::testing::WithParamInterface<Cell> {};
-class LifecycleAllowedTest : public ApiTest, public ::testing::WithParamInterface<Cell> {};
+
+class LifecycleAllowedTest : public ApiTest, public ::testing::WithParamInterface<Cell> {
+protected:
+    // `body` is allowed and has nothing to do: CONVO_OK with the conversation as it was, and
+    // nothing changes, not even updated_at.
+    void expect_no_op(const std::string &id, const json &body) {
+        lc::State before = lc::state_of(*engine_, s_, id);
+        Call c = dispatch(s_, id, body);
+        ASSERT_EQ(c.code, CONVO_OK) << body.dump() << ": " << c.error;
+        EXPECT_EQ(c.body, before.conversation) << body.dump();
+        lc::expect_same_state(before, *engine_, s_, id);
+    }
+
+    // A takeover at `now` (feed `f`): a human has the conversation until the takeover timer,
+    // kTakeoverMinutes later, hands it back (not a ms earlier), leaving it in progress.
+    void expect_taken_over_until_the_timer(const std::string &id, const json &c, const json &f,
+                                           int64_t now) {
+        const int64_t until = now + lc::kTakeoverMinutes * kMin;
+        EXPECT_EQ(c["human_takeover"], true);
+        EXPECT_EQ(c["human_takeover_until"], lc::iso(until));
+        expect_one_event(f, {{"minutes", lc::kTakeoverMinutes}, {"until", lc::iso(until)}});
+        const uint64_t seq = lc::feed_end(s_);
+        lc::expect_fires_at(*engine_, until);
+        json after = conv(id);
+        EXPECT_EQ(after["status"], "in_progress");
+        lc::expect_not_taken_over(after);
+        json handback = lc::feed(s_, seq);
+        expect_one_event(handback, {{"timer", "takeover"}});
+        EXPECT_EQ(handback[0]["type"], "handback");
+        EXPECT_EQ(handback[0]["at"], lc::iso(until));
+    }
+
+    // The feed `f` of a phase change is one event, with `data`.
+    static void expect_one_event(const json &f, const json &data) {
+        ASSERT_EQ(f.size(), 1u) << f.dump();
+        EXPECT_EQ(f[0]["data"], data) << f.dump();
+    }
+
+    // What the event did besides the status (issue 3): its phase moved, and its feed event.
+    void expect_effect(const Cell &p, const std::string &id, const json &c, const json &f,
+                       int64_t now) {
+        if (p.ends) {
+            lc::expect_wraps_up_once(*engine_, s_, id, now);
+        } else if (p.event == "takeover") {
+            expect_taken_over_until_the_timer(id, c, f, now);
+        } else if (p.event == "handback") {
+            lc::expect_not_taken_over(c);
+            expect_one_event(f, {{"by", "handback"}});
+        } else if (p.event == "finalize") {
+            EXPECT_EQ(c["wrap_up"], "done");
+            EXPECT_EQ(c["summary"], "wrapped up");
+            expect_one_event(f, {{"summary", "wrapped up"}});
+            int64_t nd = 0;
+            EXPECT_EQ(convo_next_deadline(engine_->get(), &nd), CONVO_ENOTFOUND)
+                << "the wrap-up timer is gone, got " << lc::iso(nd);
+        }
+    }
+};
 
 INSTANTIATE_TEST_SUITE_P(Describe, LifecycleForbiddenTest, ::testing::ValuesIn(cells(false)), cell_name);
 INSTANTIATE_TEST_SUITE_P(Describe, LifecycleAllowedTest, ::testing::ValuesIn(cells(true)), cell_name);
@@ -529,10 +618,7 @@ TEST_P(LifecycleForbiddenTest, IsAConflictThatChangesNothing) {
     std::string id;
     ASSERT_TRUE(lc::drive(*engine_, s_, p.route, &id));
     engine_->advance(kSec);
-    json before = conv(id);
-    json feed_before = lc::feed(s_);
-    int64_t deadline_before = 0;
-    convo_code nd_before = convo_next_deadline(engine_->get(), &deadline_before);
+    lc::State before = lc::state_of(*engine_, s_, id);
 
     Call c = dispatch(s_, id, lc::event_body(p.event));
     EXPECT_EQ(c.code, CONVO_ECONFLICT) << c.error;
@@ -543,12 +629,7 @@ TEST_P(LifecycleForbiddenTest, IsAConflictThatChangesNothing) {
         EXPECT_NE(c.error.find("channel '" + p.route.channel + "'"), std::string::npos)
             << "error: " << c.error;
     }
-
-    EXPECT_EQ(conv(id), before);
-    EXPECT_EQ(lc::feed(s_), feed_before);
-    int64_t deadline_after = 0;
-    EXPECT_EQ(convo_next_deadline(engine_->get(), &deadline_after), nd_before);
-    EXPECT_EQ(deadline_after, deadline_before);
+    lc::expect_same_state(before, *engine_, s_, id);
 }
 
 TEST_P(LifecycleAllowedTest, IsAcceptedAndReachesItsStatus) {
@@ -558,29 +639,61 @@ TEST_P(LifecycleAllowedTest, IsAcceptedAndReachesItsStatus) {
     std::string id;
     ASSERT_TRUE(lc::drive(*engine_, s_, p.route, &id));
     engine_->advance(kSec);
+    if (p.event == "close" && p.to == p.route.status) {
+        expect_no_op(id, lc::event_body(p.event));  // already ended: the conversation as it is
+        return;
+    }
+    if (p.event == "handback") {
+        expect_no_op(id, lc::event_body(p.event));  // no takeover to end
+        ASSERT_TRUE(dispatch(s_, id, lc::event_body("takeover")).ok());
+        engine_->advance(kSec);
+    }
+    const int64_t now = engine_->now();
     uint64_t seq = lc::feed_end(s_);
     Call c = dispatch(s_, id, lc::event_body(p.event));
     ASSERT_EQ(c.code, CONVO_OK) << c.error;
     EXPECT_EQ(c.body["status"], p.to);
     EXPECT_EQ(c.body, conv(id));
+    EXPECT_EQ(c.body["updated_at"], lc::iso(now));
     json f = lc::feed(s_, seq);
     ASSERT_FALSE(f.empty());
     if (p.to != p.route.status) {
         EXPECT_EQ(f[0]["type"], "status_changed");
         EXPECT_EQ(f[0]["from"], p.route.status);
         EXPECT_EQ(f[0]["to"], p.to);
+        EXPECT_EQ(f[0]["reason"], p.ends ? end_reason_of(p.event) : p.event);
+    } else {
+        EXPECT_EQ(f[0]["type"], feed_type_of(p.event)) << f.dump();
     }
+    expect_effect(p, id, c.body, f, now);
 }
 
-// Every status of the table is reached by some route, so the matrix covers all of them.
-TEST(LifecycleMatrix, CoversEveryStatusAndEvent) {
+// Every channel and status of the table is reached by some route, and every row of the table is
+// an allowed cell on some channel, so the matrix covers all of them; every (route, event) is
+// either an allowed or a forbidden cell.
+TEST(LifecycleMatrix, CoversEveryChannelStatusRowAndCell) {
     lc::Table t;
     ASSERT_NO_THROW(t = table_from_engine());
-    std::set<std::string> reached;
-    for (const auto &kv : lc::routes(t)) reached.insert(kv.first.second);
-    EXPECT_EQ(reached, std::set<std::string>(t.statuses.begin(), t.statuses.end()));
     EXPECT_EQ(t.statuses.size(), 9u);
-    EXPECT_EQ(t.events.size(), 12u);
+    EXPECT_EQ(t.channels.size(), 6u);
+    EXPECT_EQ(t.events.size(), 16u);
+    const auto routes = lc::routes(t);
+    std::set<std::string> statuses, channels;
+    for (const auto &kv : routes) {
+        channels.insert(kv.first.first);
+        statuses.insert(kv.first.second);
+    }
+    EXPECT_EQ(statuses, std::set<std::string>(t.statuses.begin(), t.statuses.end()));
+    EXPECT_EQ(channels, std::set<std::string>(t.channels.begin(), t.channels.end()));
+
+    const std::vector<Cell> allowed = cells(true), forbidden = cells(false);
+    EXPECT_EQ(allowed.size() + forbidden.size(), routes.size() * t.events.size());
+    std::set<std::tuple<std::string, std::string, std::string>> taken;  // (event, from, to)
+    for (const Cell &c : allowed) taken.insert({c.event, c.route.status, c.to});
+    for (const auto &kv : t.transitions)
+        for (const lc::Transition &tr : kv.second)
+            EXPECT_TRUE(taken.count({kv.first, tr.from, tr.to}))
+                << "no allowed cell takes " << kv.first << ": " << tr.from << " -> " << tr.to;
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // Timers (issue 2, section 6): idle, max-open, ring, dial and join fire at their deadlines through
 // convo_clock_set + convo_tick, with the deadline as the event time; expires_at,
 // convo_next_deadline, ordering within one tick, and the same after closing and reopening a
-// database file.
+// database file. Each ended conversation then waits for its wrap-up (issue 3), whose deadline
+// convo_next_deadline and convo_tick see but expires_at does not.
 #include "lifecycle_support.h"
 
 #include <unistd.h>
@@ -41,6 +42,53 @@ void expect_timer_event(const json &e, const std::string &id, const std::string 
     EXPECT_EQ(timer_key(e["data"]["timer"].get<std::string>()), timer) << e.dump();
 }
 
+// One feed event a tick appends: a closing timer's status_changed, or a wrap-up's finalized.
+struct Fired {
+    std::string id, from, to, reason, timer;
+    int64_t at;  // the deadline, Unix ms
+};
+// The closing timers of the tick tests' conversations, one of each kind: ring (inbound call
+// created at 2 s), idle, dial (outbound call created at 1 s), max-open, join (created at 0 s).
+struct Closings {
+    Fired ring, idle, dial, max_open, join;
+};
+Closings closings_of(const std::string &in, const std::string &idle, const std::string &out,
+                     const std::string &mail, const std::string &rtc, int64_t idle_at,
+                     int64_t max_open_at) {
+    return {{in, "ringing", "unanswered", "ring_timeout", "ring", kStartMs + 62 * kSec},
+            {idle, "in_progress", "completed", "idle_timeout", "idle", idle_at},
+            {out, "triggered", "failed", "dial_timeout", "dial", kStartMs + 301 * kSec},
+            {mail, "triggered", "unanswered", "max_open_timeout", "max_open", max_open_at},
+            {rtc, "token_created", "unanswered", "token_expired", "join", kStartMs + 600 * kSec}};
+}
+// The wrap-up of a conversation that a closing timer ended.
+Fired wrap_up_of(const Fired &ended) {
+    return Fired{ended.id, "", "", "", "wrap_up", ended.at + lc::kWrapUp};
+}
+
+// The feed `f` is exactly `want`, in this order: first as one line per event (timer, time,
+// conversation), then field by field.
+void expect_fired_in_order(const json &f, const std::vector<Fired> &want) {
+    std::vector<std::string> got_lines, want_lines;
+    for (const json &e : f)
+        got_lines.push_back(e.value("type", "") + " " + e["data"].value("timer", "") + " at " +
+                            e.value("at", "") + " of " + e.value("conversation_id", ""));
+    for (const Fired &w : want) {
+        const std::string type = w.timer == "wrap_up" ? "finalized" : "status_changed";
+        want_lines.push_back(type + " " + w.timer + " at " + iso(w.at) + " of " + w.id);
+    }
+    ASSERT_EQ(got_lines, want_lines) << "in deadline order";
+    for (size_t i = 0; i < want.size(); ++i) {
+        SCOPED_TRACE("event " + std::to_string(i) + " of the tick");
+        const Fired &w = want[i];
+        if (w.timer == "wrap_up") {
+            lc::expect_wrap_up_event(f[i], w.id, w.at);
+        } else {
+            expect_timer_event(f[i], w.id, w.from, w.to, w.reason, w.timer, w.at);
+        }
+    }
+}
+
 // ---- every timer, one conversation at a time ---------------------------------------------
 
 struct TimerCase {
@@ -71,6 +119,10 @@ std::vector<TimerCase> timer_cases() {
          "token_expired", {}},
         {"IdleText", none, "text", "outbound", {{"idle_timeout_minutes", 5}}, {}, "idle", 5 * kMin,
          "in_progress", "completed", "idle_timeout", 0},
+        {"IdleSmsWithA45SecondWrapUp", {{"wrap_up_timeout_seconds", 45}}, "sms", "outbound",
+         {{"idle_timeout_minutes", 4}}, {}, "idle", 4 * kMin, "in_progress", "completed", "idle_timeout", 0},
+        {"MaxOpenWhatsapp", none, "whatsapp", "inbound", {{"max_open_minutes", 6}}, {}, "max_open", 6 * kMin,
+         "in_progress", "completed", "max_open_timeout", 0},
         {"IdleTelephoneFromAnswer", none, "telephone", "outbound", {{"idle_timeout_minutes", 2}},
          {{10 * kSec, ev("answered")}}, "idle", 10 * kSec + 2 * kMin, "in_progress", "completed", "idle_timeout",
          10 * kSec},
@@ -134,9 +186,8 @@ protected:
         json c = conv(id);
         EXPECT_EQ(c["status"], p.to);
         EXPECT_EQ(c["end_reason"], p.end_reason);
-        EXPECT_EQ(c["ended_at"], iso(deadline));
         EXPECT_EQ(c["updated_at"], iso(deadline));
-        EXPECT_TRUE(c["expires_at"].is_null());
+        lc::expect_wrap_up_pending(c, deadline);
         if (p.started) {
             EXPECT_EQ(c["started_at"], at(*p.started));
             EXPECT_EQ(c["duration"], (p.deadline - *p.started) / kSec);
@@ -147,10 +198,14 @@ protected:
         json f = lc::feed(s_, seq);
         ASSERT_EQ(f.size(), 1u) << f.dump();
         expect_timer_event(f[0], id, p.from, p.to, p.end_reason, p.timer, deadline);
-        int64_t nd = 0;
-        EXPECT_EQ(next_deadline(engine_->get(), &nd), CONVO_ENOTFOUND) << "nothing pending, got " << nd;
         EXPECT_EQ(engine_->tick(), 0u) << "fires once";
         EXPECT_EQ(lc::feed(s_, seq).size(), 1u);
+        // Nothing is pending but the wrap-up, wrap_up_timeout_seconds after the end.
+        const json &o = p.options;
+        const int64_t wrap_up = o.is_object() && o.contains("wrap_up_timeout_seconds")
+                                    ? o["wrap_up_timeout_seconds"].get<int64_t>() * kSec
+                                    : lc::kWrapUp;
+        lc::expect_wraps_up_once(*engine_, s_, id, deadline, wrap_up);
     }
 };
 
@@ -267,13 +322,12 @@ TEST_F(TimersTest, NoIdleTimeoutWhenNotSet) {
     EXPECT_EQ(status(id), "in_progress");
 }
 
-TEST_F(TimersTest, TerminalStatusDisarmsEveryTimer) {
+TEST_F(TimersTest, TerminalStatusDisarmsEveryTimerButTheWrapUp) {
     std::string id = make("text", "outbound", {{"idle_timeout_minutes", 1}});
     clock(10 * kSec);
     apply(id, {{"type", "end"}});
-    int64_t nd = 0;
-    EXPECT_EQ(next_deadline(engine_->get(), &nd), CONVO_ENOTFOUND);
-    EXPECT_TRUE(conv(id)["expires_at"].is_null());
+    // Idle (70 s) and max-open (1440 min) are gone: the wrap-up (310 s) is all that fires.
+    lc::expect_wraps_up_once(*engine_, s_, id, kStartMs + 10 * kSec);
     clock(2000 * kMin);
     EXPECT_EQ(engine_->tick(), 0u);
     EXPECT_EQ(conv(id)["end_reason"], "ended");
@@ -358,9 +412,18 @@ TEST_F(TimersTest, NextDeadlineIsNotFoundWithoutTimersAndTheEarliestOtherwise) {
     EXPECT_EQ(nd, kStartMs + 65 * kSec);
     apply(tel, {{"type", "cancel"}});
     EXPECT_EQ(next_deadline(engine_->get(), &nd), CONVO_OK);
-    EXPECT_EQ(nd, kStartMs + 10 * kMin);
+    EXPECT_EQ(nd, kStartMs + 5 * kSec + lc::kWrapUp) << "tel's wrap-up comes before text's idle";
+    clock(6 * kSec);
     apply(text, {{"type", "end"}});
-    EXPECT_EQ(next_deadline(engine_->get(), &nd), CONVO_ENOTFOUND);
+    EXPECT_EQ(next_deadline(engine_->get(), &nd), CONVO_OK);
+    EXPECT_EQ(nd, kStartMs + 5 * kSec + lc::kWrapUp) << "text's idle is gone; its wrap-up is later";
+    clock(5 * kSec + lc::kWrapUp);
+    EXPECT_EQ(engine_->tick(), 1u);
+    EXPECT_EQ(next_deadline(engine_->get(), &nd), CONVO_OK);
+    EXPECT_EQ(nd, kStartMs + 6 * kSec + lc::kWrapUp);
+    clock(6 * kSec + lc::kWrapUp);
+    EXPECT_EQ(engine_->tick(), 1u);
+    EXPECT_EQ(next_deadline(engine_->get(), &nd), CONVO_ENOTFOUND) << "got " << iso(nd);
 }
 
 TEST_F(TimersTest, OneTickFiresAcrossConversationsInDeadlineOrder) {
@@ -378,24 +441,26 @@ TEST_F(TimersTest, OneTickFiresAcrossConversationsInDeadlineOrder) {
     uint64_t seq = lc::feed_end(s_);
     size_t seen = rec.take().size();
 
+    // Each closing timer is followed, 300 s later, by its conversation's wrap-up; all ten are
+    // due at 3600 s, and one tick fires them in deadline order.
+    const Closings c =
+        closings_of(in, idle, out, mail, rtc, kStartMs + 122 * kSec, kStartMs + 302 * kSec);
+    const std::vector<Fired> want = {
+        c.ring, c.idle, c.dial, c.max_open, wrap_up_of(c.ring), wrap_up_of(c.idle),
+        c.join, wrap_up_of(c.dial), wrap_up_of(c.max_open), wrap_up_of(c.join)};
     clock(3600 * kSec);
-    EXPECT_EQ(engine_->tick(), 5u);
+    EXPECT_EQ(engine_->tick(), 10u);
     json f = lc::feed(s_, seq);
-    ASSERT_EQ(f.size(), 5u) << f.dump();
-    expect_timer_event(f[0], in, "ringing", "unanswered", "ring_timeout", "ring", kStartMs + 62 * kSec);
-    expect_timer_event(f[1], idle, "in_progress", "completed", "idle_timeout", "idle", kStartMs + 122 * kSec);
-    expect_timer_event(f[2], out, "triggered", "failed", "dial_timeout", "dial", kStartMs + 301 * kSec);
-    expect_timer_event(f[3], mail, "triggered", "unanswered", "max_open_timeout", "max_open",
-                       kStartMs + 302 * kSec);
-    expect_timer_event(f[4], rtc, "token_created", "unanswered", "token_expired", "join", kStartMs + 600 * kSec);
+    expect_fired_in_order(f, want);
     for (size_t i = 1; i < f.size(); ++i)
         EXPECT_EQ(f[i]["seq"].get<uint64_t>(), f[i - 1]["seq"].get<uint64_t>() + 1);
     std::vector<json> got = rec.take();
-    ASSERT_EQ(got.size(), seen + 5);
-    for (size_t i = 0; i < 5; ++i) EXPECT_EQ(got[seen + i], f[i]) << "subscriber sees the same order";
+    ASSERT_EQ(got.size(), seen + f.size());
+    for (size_t i = 0; i < f.size(); ++i)
+        EXPECT_EQ(got[seen + i], f[i]) << "subscriber sees the same order";
     EXPECT_EQ(status(open), "in_progress");
     EXPECT_EQ(engine_->tick(), 0u);
-    EXPECT_EQ(lc::feed(s_, seq).size(), 5u);
+    EXPECT_EQ(lc::feed(s_, seq).size(), 10u);
     int64_t nd = 0;
     EXPECT_EQ(next_deadline(engine_->get(), &nd), CONVO_OK);
     EXPECT_EQ(nd, kStartMs + 2 * kSec + 1440 * kMin);
@@ -407,7 +472,8 @@ TEST_F(TimersTest, TickOutParameterMayBeNull) {
     clock(60 * kSec);
     EXPECT_EQ(convo_tick(engine_->get(), nullptr), CONVO_OK);
     int64_t nd = 0;
-    EXPECT_EQ(next_deadline(engine_->get(), &nd), CONVO_ENOTFOUND) << "it fired";
+    EXPECT_EQ(next_deadline(engine_->get(), &nd), CONVO_OK);
+    EXPECT_EQ(nd, kStartMs + 60 * kSec + lc::kWrapUp) << "it fired: only its wrap-up is left";
 }
 
 TEST_F(TimersTest, TheManualClockNeverGoesBackwards) {
@@ -535,19 +601,18 @@ TEST(TimersReopen, OverdueTimersFireOnceEachAtItsDeadlineInDeadlineOrder) {
     lc::Recorder rec;
     uint64_t sub = 0;
     ASSERT_EQ(convo_subscribe(e2.get(), &lc::Recorder::fn, &rec, &sub), CONVO_OK);
-    EXPECT_EQ(e2.tick(), 5u);
+    // The five closing timers and the five wrap-ups they arm (300 s after each) are all overdue.
+    const Closings k =
+        closings_of(in, idle, out, mail, rtc, kStartMs + 903 * kSec, kStartMs + 1803 * kSec);
+    EXPECT_EQ(e2.tick(), 10u);
     json f = lc::feed(s, seq);
-    ASSERT_EQ(f.size(), 5u) << f.dump();
-    expect_timer_event(f[0], in, "ringing", "unanswered", "ring_timeout", "ring", kStartMs + 62 * kSec);
-    expect_timer_event(f[1], out, "triggered", "failed", "dial_timeout", "dial", kStartMs + 301 * kSec);
-    expect_timer_event(f[2], rtc, "token_created", "unanswered", "token_expired", "join", kStartMs + 600 * kSec);
-    expect_timer_event(f[3], idle, "in_progress", "completed", "idle_timeout", "idle", kStartMs + 903 * kSec);
-    expect_timer_event(f[4], mail, "triggered", "unanswered", "max_open_timeout", "max_open",
-                       kStartMs + 1803 * kSec);
+    expect_fired_in_order(f, {k.ring, k.dial, wrap_up_of(k.ring), k.join, wrap_up_of(k.dial),
+                              wrap_up_of(k.join), k.idle, wrap_up_of(k.idle), k.max_open,
+                              wrap_up_of(k.max_open)});
     for (size_t i = 0; i < f.size(); ++i) EXPECT_EQ(f[i]["seq"].get<uint64_t>(), seq + 1 + i) << "gapless";
     std::vector<json> got = rec.take();
-    ASSERT_EQ(got.size(), 5u);
-    for (size_t i = 0; i < 5; ++i) EXPECT_EQ(got[i], f[i]);
+    ASSERT_EQ(got.size(), f.size());
+    for (size_t i = 0; i < f.size(); ++i) EXPECT_EQ(got[i], f[i]);
 
     json c = get(s, idle).body;
     EXPECT_EQ(c["ended_at"], at(903 * kSec));
@@ -557,8 +622,8 @@ TEST(TimersReopen, OverdueTimersFireOnceEachAtItsDeadlineInDeadlineOrder) {
 
     // A second tick fires nothing.
     EXPECT_EQ(e2.tick(), 0u);
-    EXPECT_EQ(lc::feed(s, seq).size(), 5u);
-    EXPECT_EQ(rec.take().size(), 5u);
+    EXPECT_EQ(lc::feed(s, seq).size(), 10u);
+    EXPECT_EQ(rec.take().size(), 10u);
 
     // The deadline that had not passed is still pending and fires at its time.
     EXPECT_EQ(next_deadline(e2.get(), &nd), CONVO_OK);
@@ -569,6 +634,7 @@ TEST(TimersReopen, OverdueTimersFireOnceEachAtItsDeadlineInDeadlineOrder) {
     EXPECT_EQ(c["status"], "completed");
     EXPECT_EQ(c["end_reason"], "max_open_timeout");
     EXPECT_EQ(c["ended_at"], at(3 * kSec + 1440 * kMin));
+    lc::expect_wraps_up_once(e2, s, open, kStartMs + 3 * kSec + 1440 * kMin);
     EXPECT_EQ(convo_unsubscribe(e2.get(), sub), CONVO_OK);
 }
 

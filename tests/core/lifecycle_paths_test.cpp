@@ -1,6 +1,7 @@
 // Path tests driven by the lifecycle table itself: every row is reached by a path of allowed
-// events from a fresh conversation and then taken; every (status, event, channel) the table
-// does not allow is refused without effect; every timer fires where it is armed.
+// events from a fresh conversation and then taken (also one phase on: taken over, or wrapped
+// up); every (status, event, channel) the table does not allow is refused without effect; every
+// timer fires where it is armed, with its effect.
 #include <gtest/gtest.h>
 
 #include <deque>
@@ -15,6 +16,8 @@ namespace {
 constexpr TimeMs kT0 = 1767225600000;  // 2026-01-01T00:00:00Z
 
 Policy policy() { return Policy{}; }
+TimeMs wrap_up_ms() { return TimeMs(policy().wrap_up_timeout_seconds) * 1000; }
+constexpr TimeMs kTakeoverMs = 10 * 60000;  // a takeover event's default 10 minutes
 
 Conversation fresh(Channel ch, Direction dir) {
     Conversation c;
@@ -93,6 +96,81 @@ std::string label(const Start &s, Status st, EventType e) {
            " " + std::string(status_name(st)) + " + " + std::string(event_name(e));
 }
 
+// `c`, and the same conversation one phase on (issue 3): taken over when in progress, wrapped
+// up (finalized) when ended.
+std::vector<Conversation> phases(const Conversation &c) {
+    std::vector<Conversation> out{c};
+    std::optional<EventType> next;
+    if (c.status == Status::in_progress) next = EventType::takeover;
+    if (is_terminal(c.status)) next = EventType::finalize;
+    if (next) {
+        Step step;
+        EXPECT_TRUE(apply(c, event_of(*next), policy(), c.updated_at + 500, &step).is_ok());
+        out.push_back(step.next);
+    }
+    return out;
+}
+
+std::string phase_label(const Conversation &c) {
+    return c.human_takeover ? " (taken over)" : c.wrap_up == WrapUp::done ? " (wrapped up)" : "";
+}
+
+// An allowed event with nothing to do: close once ended, handback with no takeover.
+bool is_no_op(EventType e, const Conversation &c) {
+    return (e == EventType::close && is_terminal(c.status)) ||
+           (e == EventType::handback && !c.human_takeover);
+}
+
+// What `e`, applied to `c` at `at`, did besides the status: a no-op leaves everything as it was
+// and records nothing; an ending leaves only the wrap-up armed; takeover, handback and
+// finalize move their phase and record their feed event.
+void expect_effect(EventType e, const Conversation &c, const Step &step, TimeMs at) {
+    const Conversation &n = step.next;
+    if (is_no_op(e, c)) {
+        EXPECT_TRUE(step.events.empty());
+        EXPECT_EQ(n.status, c.status);
+        EXPECT_EQ(n.updated_at, c.updated_at) << "not even updated_at moves";
+        EXPECT_EQ(n.deadlines, c.deadlines);
+        EXPECT_EQ(n.human_takeover, c.human_takeover);
+        EXPECT_EQ(n.wrap_up, c.wrap_up);
+        return;
+    }
+    ASSERT_FALSE(step.events.empty());
+    EXPECT_EQ(n.updated_at, at);
+    if (is_terminal(n.status) && !is_terminal(c.status)) {
+        EXPECT_EQ(n.ended_at, at);
+        EXPECT_TRUE(n.end_reason.has_value());
+        EXPECT_EQ(n.wrap_up, WrapUp::pending);
+        EXPECT_FALSE(n.human_takeover) << "ending ends the takeover";
+        for (int t = 0; t < kTimerCount; ++t) {
+            const bool wrap_up = Timer(t) == Timer::wrap_up;
+            const std::optional<TimeMs> want = wrap_up ? std::optional<TimeMs>(at + wrap_up_ms())
+                                                       : std::nullopt;
+            EXPECT_EQ(n.deadlines[t], want) << timer_name(Timer(t));
+        }
+    }
+    switch (e) {
+        case EventType::takeover:
+            EXPECT_TRUE(n.human_takeover);
+            EXPECT_EQ(n.deadlines[int(Timer::takeover)], at + kTakeoverMs);
+            EXPECT_EQ(step.events.back().type, FeedType::takeover);
+            break;
+        case EventType::handback:
+            EXPECT_FALSE(n.human_takeover);
+            EXPECT_FALSE(n.deadlines[int(Timer::takeover)].has_value());
+            EXPECT_EQ(step.events.back().type, FeedType::handback);
+            break;
+        case EventType::finalize:
+            EXPECT_EQ(n.wrap_up, WrapUp::done);
+            EXPECT_FALSE(n.deadlines[int(Timer::wrap_up)].has_value());
+            // Once done, a finalize's fields are still recorded, as an annotation.
+            EXPECT_EQ(step.events.back().type,
+                      c.wrap_up == WrapUp::pending ? FeedType::finalized : FeedType::annotated);
+            break;
+        default: break;
+    }
+}
+
 TEST(LifecyclePaths, EveryRowIsReachableAndTakesItsTransition) {
     const LifecycleTable &table = lifecycle_table();
     std::set<size_t> rows_taken;
@@ -105,21 +183,18 @@ TEST(LifecyclePaths, EveryRowIsReachableAndTakesItsTransition) {
                 if (!row.from.has(from)) continue;
                 auto path = path_to(s, from);
                 if (!path) continue;
-                SCOPED_TRACE(label(s, from, row.event));
-                Conversation c = drive(s, *path);
-                ASSERT_EQ(c.status, from);
-                Step step;
-                Outcome o = apply(c, event_of(row.event), policy(), c.updated_at + 1000, &step);
-                ASSERT_TRUE(o.is_ok()) << o.message();
-                Status want = row.to.value_or(from);
-                EXPECT_EQ(step.next.status, want);
-                EXPECT_EQ(step.next.updated_at, c.updated_at + 1000);
-                if (is_terminal(want) && want != from) {
-                    EXPECT_EQ(step.next.ended_at, c.updated_at + 1000);
-                    EXPECT_TRUE(step.next.end_reason.has_value());
-                    for (int t = 0; t < kTimerCount; ++t) EXPECT_FALSE(step.next.deadlines[t]);
+                Conversation reached = drive(s, *path);
+                ASSERT_EQ(reached.status, from) << label(s, from, row.event);
+                for (const Conversation &c : phases(reached)) {
+                    SCOPED_TRACE(label(s, from, row.event) + phase_label(c));
+                    Step step;
+                    Outcome o = apply(c, event_of(row.event), policy(), c.updated_at + 1000, &step);
+                    ASSERT_TRUE(o.is_ok()) << o.message();
+                    Status want = row.to.value_or(from);
+                    EXPECT_EQ(step.next.status, want);
+                    expect_effect(row.event, c, step, c.updated_at + 1000);
+                    if (want == Status::in_progress) EXPECT_TRUE(step.next.started_at.has_value());
                 }
-                if (want == Status::in_progress) EXPECT_TRUE(step.next.started_at.has_value());
                 rows_taken.insert(i);
             }
         }
@@ -162,7 +237,7 @@ TEST(LifecyclePaths, EveryForbiddenEventIsRefusedWithoutEffect) {
     EXPECT_GT(refused, 100);
 }
 
-TEST(LifecyclePaths, TerminalStatusesAbsorbEverythingButAnnotate) {
+TEST(LifecyclePaths, TerminalStatusesAbsorbEverythingButAnnotateCloseAndFinalize) {
     for (const Start &s : starts()) {
         for (int st = 0; st < kStatusCount; ++st) {
             if (!is_terminal(Status(st))) continue;
@@ -170,13 +245,73 @@ TEST(LifecyclePaths, TerminalStatusesAbsorbEverythingButAnnotate) {
             if (!path) continue;
             Conversation c = drive(s, *path);
             for (int e = 0; e < kEventTypeCount; ++e) {
+                const EventType ev = EventType(e);
                 Step step;
-                Outcome o = apply(c, event_of(EventType(e)), policy(), c.updated_at + 1, &step);
-                EXPECT_EQ(o.is_ok(), EventType(e) == EventType::annotate) << label(s, c.status, EventType(e));
+                Outcome o = apply(c, event_of(ev), policy(), c.updated_at + 1, &step);
+                const bool allowed = ev == EventType::annotate || ev == EventType::close ||
+                                     ev == EventType::finalize;
+                EXPECT_EQ(o.is_ok(), allowed) << label(s, c.status, ev);
                 if (o.is_ok()) EXPECT_EQ(step.next.status, c.status);
             }
-            EXPECT_FALSE(c.next_timer().has_value()) << "terminal with a timer";
+            // The one timer left is the wrap-up, wrap_up_timeout_seconds after the end; it
+            // closes nothing.
+            auto next = c.next_timer();
+            ASSERT_TRUE(next.has_value()) << label(s, c.status, EventType::annotate);
+            EXPECT_EQ(next->second, Timer::wrap_up);
+            ASSERT_TRUE(c.ended_at.has_value());
+            EXPECT_EQ(next->first, *c.ended_at + wrap_up_ms());
+            EXPECT_EQ(c.wrap_up, WrapUp::pending);
+            EXPECT_EQ(c.expires_at(), std::nullopt);
         }
+    }
+}
+
+// Whether the conversation meets a timer's `when`.
+bool holds(TimerWhen when, const Conversation &c) {
+    switch (when) {
+        case TimerWhen::always: return true;
+        case TimerWhen::taken_over: return c.human_takeover;
+        case TimerWhen::wrap_up_pending: return c.wrap_up == WrapUp::pending;
+    }
+    return false;
+}
+
+// `step` is timer `t` of `rule` firing on `c`: a status timer moves the status by `fires`; a
+// phase timer keeps it and ends its phase, with its feed event.
+void expect_fired(const TimerRule &rule, Timer t, const Conversation &c, const Step &step) {
+    const TimeMs deadline = *c.deadlines[int(t)];
+    const Conversation &n = step.next;
+    EXPECT_EQ(n.updated_at, deadline);
+    ASSERT_FALSE(step.events.empty());
+    EXPECT_EQ(step.events.back().at, deadline);
+    EXPECT_FALSE(n.deadlines[int(t)].has_value()) << "fires once";
+    if (rule.effect != TimerEffect::move_status) {
+        // A phase timer keeps the status and records one event, naming itself.
+        EXPECT_EQ(n.status, c.status);
+        ASSERT_EQ(step.events.size(), 1u);
+        const bool hand_back = rule.effect == TimerEffect::hand_back;
+        EXPECT_EQ(step.events[0].type, hand_back ? FeedType::handback : FeedType::finalized);
+        EXPECT_EQ(step.events[0].data, (Json{{"timer", timer_name(t)}}));
+    }
+    switch (rule.effect) {
+        case TimerEffect::move_status: {
+            const TimerFire *rule_fire = nullptr;
+            for (const auto &f : rule.fires) {
+                if (f && f->from.has(c.status) && rule_fire == nullptr) rule_fire = &*f;
+            }
+            ASSERT_NE(rule_fire, nullptr) << "armed in a status it cannot fire from";
+            EXPECT_EQ(n.status, rule_fire->to);
+            EXPECT_EQ(n.end_reason, std::string(rule.end_reason));
+            EXPECT_EQ(n.ended_at, deadline);
+            EXPECT_EQ(n.wrap_up, WrapUp::pending);
+            EXPECT_EQ(n.deadlines[int(Timer::wrap_up)], deadline + wrap_up_ms());
+            break;
+        }
+        case TimerEffect::hand_back: EXPECT_FALSE(n.human_takeover); break;
+        case TimerEffect::finish_wrap_up:
+            EXPECT_EQ(n.wrap_up, WrapUp::done);
+            EXPECT_EQ(n.next_timer(), std::nullopt) << "nothing left to fire";
+            break;
     }
 }
 
@@ -187,26 +322,18 @@ TEST(LifecyclePaths, EveryTimerFiresWhereverItIsArmed) {
         for (int st = 0; st < kStatusCount; ++st) {
             auto path = path_to(s, Status(st));
             if (!path) continue;
-            Conversation c = drive(s, *path);
-            for (int t = 0; t < kTimerCount; ++t) {
-                const TimerRule &rule = table.timers[t];
-                bool armed = rule.armed_in.has(c.status) && rule.channels.has(c.channel);
-                ASSERT_EQ(c.deadlines[t].has_value(), armed)
-                    << label(s, c.status, EventType::annotate) << " timer " << timer_name(Timer(t));
-                if (!armed) continue;
-                Step step = fire(c, Timer(t), policy());
-                const TimerFire *rule_fire = nullptr;
-                for (const auto &f : rule.fires) {
-                    if (f && f->from.has(c.status) && rule_fire == nullptr) rule_fire = &*f;
+            for (const Conversation &c : phases(drive(s, *path))) {
+                for (int t = 0; t < kTimerCount; ++t) {
+                    const TimerRule &rule = table.timers[t];
+                    SCOPED_TRACE(label(s, c.status, EventType::annotate) + phase_label(c) +
+                                 " timer " + std::string(timer_name(Timer(t))));
+                    bool armed = rule.armed_in.has(c.status) && rule.channels.has(c.channel) &&
+                                 holds(rule.when, c);
+                    ASSERT_EQ(c.deadlines[t].has_value(), armed);
+                    if (!armed) continue;
+                    expect_fired(rule, Timer(t), c, fire(c, Timer(t), policy()));
+                    fired_timers.insert(t);
                 }
-                ASSERT_NE(rule_fire, nullptr) << "armed in a status it cannot fire from";
-                EXPECT_EQ(step.next.status, rule_fire->to);
-                EXPECT_EQ(step.next.end_reason, std::string(rule.end_reason));
-                EXPECT_EQ(step.next.ended_at, c.deadlines[t]);
-                EXPECT_EQ(step.next.updated_at, c.deadlines[t]);
-                ASSERT_FALSE(step.events.empty());
-                EXPECT_EQ(step.events.back().at, *c.deadlines[t]);
-                fired_timers.insert(t);
             }
         }
     }
@@ -244,6 +371,8 @@ TEST(LifecycleTimers, MaxOpenCountsFromCreationAcrossStatuses) {
     EXPECT_EQ(c.deadlines[int(Timer::dial)], std::nullopt);
     EXPECT_EQ(c.deadlines[int(Timer::idle)], c.updated_at + 5 * 60000);
 }
+
+TEST(LifecycleTimers, TheWrapUpDefaultsTo300Seconds) { EXPECT_EQ(wrap_up_ms(), 300 * 1000); }
 
 TEST(LifecycleTimers, NoIdleTimerWithoutIdleMinutes) {
     Conversation c;

@@ -130,7 +130,8 @@ TEST(SqliteStore, SchemaVersionIsRecorded) {
         ASSERT_TRUE(Engine::open(("{\"path\":\"" + path + "\"}").c_str(), &e).is_ok());
     }
     SQLite::Database db(path, SQLite::OPEN_READONLY);
-    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 1);
+    // 1: the first schema; 2: issue 3's template messages and WhatsApp chat windows.
+    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 2);
     EXPECT_EQ(db.execAndGet("PRAGMA journal_mode").getString(), "wal");
 }
 

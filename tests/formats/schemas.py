@@ -7,9 +7,11 @@ at `#/$defs/X`, OpenAPI-only keywords are dropped. HelloAnnie publishes only a f
 schema is written by hand next to this file (helloannie-conversation.schema.json).
 
 Schema names: "wassist/<Component>", "anyreach/<Component>" (any component of the file, e.g.
-"wassist/Conversation", "anyreach/Conversation", "anyreach/TextEmailCreateResponse"),
-"helloannie/CreateConversationResponse" (the {"success","data"} body) and
-"helloannie/Conversation" (what "data" holds).
+"wassist/Conversation", "anyreach/Conversation", "anyreach/TextEmailCreateResponse"), exactly
+as published; "convo-anyreach/<Component>", the same AnyReach components with convo's
+documented deviations (ANYREACH_DEVIATIONS below) and nothing else relaxed: what convo's native
+outputs are checked against; "helloannie/CreateConversationResponse" (the {"success","data"}
+body) and "helloannie/Conversation" (what "data" holds).
 
 `format` is checked for "uuid" and "date-time" by our own checkers, so the result does not
 depend on which optional packages jsonschema finds installed.
@@ -32,6 +34,25 @@ OPENAPI_FILES = {
 }
 HELLOANNIE_FILE = HERE / "helloannie-conversation.schema.json"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+# Where convo's native shape differs from AnyReach's published `Conversation`, on purpose (the
+# shape is released): property -> the values it may take besides the published ones. None is
+# null (the value is not set); a string is a value added to the property's enum. Documented in
+# docs/formats.md, "Where convo's AnyReach shape differs from AnyReach's published schema".
+# These are the only relaxations: every other property, and each of these properties' other
+# rules (type, the published enum values), are checked as published. A deviation that the
+# published schema already allows is an error when the schemas load, so the list stays minimal.
+ANYREACH_DEVIATIONS = {
+    "channel": ("sms", "whatsapp"),   # the channels of the Wassist and HelloAnnie seeds
+    "agent_number": (None,),          # no agent number (every channel but telephone)
+    "initial_context": (None,),       # not given at create
+    "summary": (None,),               # not annotated yet
+    "agent_id": (None,),              # an inline agent_config
+    "agent_version_id": (None,),      # an inline agent_config
+    "agent": (None,),                 # an inline agent_config without a name
+    "agent.id": (None,),              # an inline agent_config with a name
+}
+DEVIATED_COMPONENT = "Conversation"
 
 # OpenAPI 3.0 schema keywords that JSON Schema does not have (nullable is handled apart).
 _OPENAPI_ONLY = {"nullable", "example", "xml", "externalDocs", "discriminator", "deprecated"}
@@ -86,6 +107,51 @@ def openapi_to_json_schema(node):
     return out
 
 
+def with_deviations(defs, component=DEVIATED_COMPONENT, deviations=None):
+    """A copy of the converted AnyReach `defs` where each property of `component` named in
+    `deviations` (default ANYREACH_DEVIATIONS) may also take the listed values. A property given
+    by `$ref` gets its own copy of the referenced schema, so other users of it (the create
+    request's `channel`) stay as published."""
+    deviations = ANYREACH_DEVIATIONS if deviations is None else deviations
+    defs = copy.deepcopy(defs)
+    for name, values in deviations.items():
+        # "agent.id": the property `id` of the property `agent`.
+        *outer, last = name.split(".")
+        properties = defs.get(component, {}).get("properties", {})
+        for part in outer:
+            properties = _own_copy(defs, properties, component, name, part).get("properties", {})
+        prop = _own_copy(defs, properties, component, name, last)
+        for value in values:
+            if value is None:
+                types = prop.get("type")
+                if types is None:
+                    raise SchemaError(f"deviation {component}.{name}: the property has no type to add null to")
+                types = types if isinstance(types, list) else [types]
+                if "null" in types:
+                    raise SchemaError(f"deviation {component}.{name}: the published schema already allows null")
+                prop["type"] = types + ["null"]
+                if "enum" in prop:
+                    prop["enum"] = prop["enum"] + [None]
+            else:
+                if "enum" not in prop:
+                    raise SchemaError(f"deviation {component}.{name}: the property has no enum to add {value!r} to")
+                if value in prop["enum"]:
+                    raise SchemaError(f"deviation {component}.{name}: the published enum already has {value!r}")
+                prop["enum"] = prop["enum"] + [value]
+    return defs
+
+
+def _own_copy(defs, properties, component, name, part):
+    """properties[part], replaced by its own copy when given by `$ref`."""
+    if part not in properties:
+        raise SchemaError(f"deviation {component}.{name}: no such property in the published schema")
+    prop = properties[part]
+    if set(prop) == {"$ref"} and prop["$ref"].startswith("#/$defs/"):
+        prop = copy.deepcopy(defs[prop["$ref"][len("#/$defs/"):]])
+        properties[part] = prop
+    return prop
+
+
 def spec_dir(given=None):
     """The directory holding the OpenAPI files: `given`, else $CONVO_SPEC_DIR."""
     path = given or os.environ.get("CONVO_SPEC_DIR")
@@ -110,6 +176,11 @@ def load_schemas(directory=None):
         defs = {name: openapi_to_json_schema(s) for name, s in components.items()}
         for name in defs:
             schemas[f"{api}/{name}"] = {"$schema": DIALECT, "$ref": f"#/$defs/{name}", "$defs": defs}
+        if api == "anyreach":
+            relaxed = with_deviations(defs)
+            for name in relaxed:
+                schemas[f"convo-anyreach/{name}"] = {"$schema": DIALECT, "$ref": f"#/$defs/{name}",
+                                                     "$defs": relaxed}
     with open(HELLOANNIE_FILE, encoding="utf-8") as f:
         helloannie = json.load(f)
     schemas["helloannie/CreateConversationResponse"] = helloannie
@@ -171,3 +242,21 @@ def errors(schemas, name, document):
         pointer = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in e.absolute_path)
         found.append((pointer or "/", _message(e)))
     return sorted(found)
+
+
+def deviations_used(schemas, name, document):
+    """For a "convo-anyreach/<Component>" document: which of ANYREACH_DEVIATIONS it needs, as
+    sorted (property, value as JSON) pairs, read off its errors against the published schema."""
+    if not name.startswith("convo-anyreach/"):
+        return []
+    used = set()
+    published = "anyreach/" + name[len("convo-anyreach/"):]
+    for e in validator(schemas, published).iter_errors(document):
+        path = [str(p) for p in e.absolute_path]
+        # the longest dotted tail of the error's path that names a deviation ("agent.id")
+        names = [".".join(path[-k:]) for k in range(len(path), 0, -1)]
+        name = next((n for n in names if n in ANYREACH_DEVIATIONS), None)
+        if name and e.validator in ("type", "enum") and e.instance in ANYREACH_DEVIATIONS[name]:
+            used.add((name, json.dumps(e.instance)))
+    return sorted(used)
+

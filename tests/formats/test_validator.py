@@ -1,13 +1,15 @@
 """The validator itself, on hand-made documents: each rule the format checks rely on (UUIDs,
 string-typed booleans, required keys, status and medium enums, nullable) has a document that
-must fail it, next to one that must pass.
+must fail it, next to one that must pass. convo's documented AnyReach deviations
+(schemas.ANYREACH_DEVIATIONS) are checked to relax exactly what they name and nothing else.
 
-    CONVO_SPEC_DIR=/path/to/spec /usr/bin/python3 -m pytest tests/formats
+    /usr/bin/python3 -m pytest tests/formats    # CONVO_SPEC_DIR defaults to tests/formats/spec
 """
 
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -70,19 +72,22 @@ ANYREACH = {
 }
 
 
+# ctest passes CONVO_SPEC_DIR; run by hand, the tests use the copies next to them.
+os.environ.setdefault("CONVO_SPEC_DIR", str(HERE / "spec"))
+
+
 @pytest.fixture(scope="module")
 def schemas():
-    if not os.environ.get("CONVO_SPEC_DIR"):
-        pytest.fail("set CONVO_SPEC_DIR to the directory of the OpenAPI files")
     return schemas_module.load_schemas()
 
 
 def changed(document, path, value):
-    """A copy of `document` with the key at `path` set to `value` (or deleted for DELETE)."""
+    """A copy of `document` with the key at `path` set to `value` (or deleted for DELETE);
+    missing objects on the way are created."""
     out = copy.deepcopy(document)
     node = out
     for key in path[:-1]:
-        node = node[key]
+        node = node.setdefault(key, {})
     if value is DELETE:
         del node[path[-1]]
     else:
@@ -185,6 +190,186 @@ def test_anyreach_nullable_fields_take_null(schemas):
     assert schemas_module.errors(schemas, "anyreach/Conversation", doc) == []
 
 
+# ---- convo's AnyReach shape: the published schema with ANYREACH_DEVIATIONS only ----
+
+# One document per deviation, each as convo emits it.
+DEVIATION_CASES = [
+    (["channel"], "sms"),
+    (["channel"], "whatsapp"),
+    (["agent_number"], None),
+    (["initial_context"], None),
+    (["summary"], None),
+    (["agent_id"], None),
+    (["agent_version_id"], None),
+    (["agent"], None),
+    (["agent", "id"], None),
+]
+
+
+def test_the_deviation_cases_cover_the_list_exactly():
+    listed = {(name, value) for name, values in schemas_module.ANYREACH_DEVIATIONS.items() for value in values}
+    assert {(".".join(path), value) for path, value in DEVIATION_CASES} == listed
+
+
+@pytest.mark.parametrize("path, value", DEVIATION_CASES)
+def test_convo_anyreach_allows_each_deviation_the_published_schema_refuses(schemas, path, value):
+    doc = changed(ANYREACH, path, value)
+    pointer = "/" + "/".join(path)
+    assert [p for p, _ in schemas_module.errors(schemas, "anyreach/Conversation", doc)] == [pointer]
+    assert schemas_module.errors(schemas, "convo-anyreach/Conversation", doc) == []
+    assert schemas_module.deviations_used(schemas, "convo-anyreach/Conversation", doc) == [
+        (".".join(path), json.dumps(value))]
+
+
+def test_convo_anyreach_takes_every_deviation_at_once(schemas):
+    doc = dict(ANYREACH, channel="whatsapp", agent_number=None, initial_context=None, summary=None,
+               agent_id=None, agent_version_id=None, agent=None)
+    assert schemas_module.errors(schemas, "convo-anyreach/Conversation", doc) == []
+    response = {"conversation": doc, "starting_message": None}
+    assert schemas_module.errors(schemas, "convo-anyreach/TextEmailCreateResponse", response) == []
+    assert len(schemas_module.errors(schemas, "anyreach/TextEmailCreateResponse", response)) == 7
+
+
+@pytest.mark.parametrize("path, value, pointer", [
+    # not deviations: as published
+    (["status"], None, "/status"),
+    (["status"], "open", "/status"),
+    (["status"], "CLOSED", "/status"),
+    (["direction"], "outgoing", "/direction"),
+    (["direction"], None, "/direction"),
+    (["id"], None, "/id"),
+    (["organization_id"], None, "/organization_id"),
+    (["user_id"], None, "/user_id"),
+    (["created_at"], None, "/created_at"),
+    (["created_at"], "today", "/created_at"),
+    (["updated_at"], "2026-01-01 00:00:00", "/updated_at"),
+    (["duration"], 1.5, "/duration"),
+    (["user_turn_count"], "0", "/user_turn_count"),
+    (["web_widget_id"], 7, "/web_widget_id"),
+    (["custom_metadata"], "vip", "/custom_metadata"),
+    (["conversation"], [], "/conversation"),
+    (["recording_details"], "https://example.com/r/1", "/recording_details"),
+    # the deviated properties keep the rest of their published rules
+    (["channel"], "fax", "/channel"),
+    (["channel"], "SMS", "/channel"),
+    (["channel"], None, "/channel"),
+    (["agent_id"], 7, "/agent_id"),
+    (["agent_version_id"], {}, "/agent_version_id"),
+    (["agent_number"], 18885550000, "/agent_number"),
+    (["initial_context"], [], "/initial_context"),
+    (["summary"], 5, "/summary"),
+    (["agent"], "Support", "/agent"),
+    # inside `agent` only `id` may be null: the name may not, and the id stays a string
+    (["agent"], {"id": 7, "name": "Inline"}, "/agent/id"),
+    (["agent"], {"id": "agent_abc", "name": None}, "/agent/name"),
+])
+def test_convo_anyreach_checks_everything_else_as_published(schemas, path, value, pointer):
+    doc = changed(ANYREACH, path, value)
+    for name in ("anyreach/Conversation", "convo-anyreach/Conversation"):
+        # a null where an enum is expected breaks both the type and the enum: one pointer, twice
+        assert {p for p, _ in schemas_module.errors(schemas, name, doc)} == {pointer}, name
+
+
+@pytest.mark.parametrize("name, document, pointer", [
+    ("convo-anyreach/TextEmailCreateResponse",
+     {"conversation": dict(ANYREACH, channel="fax"), "starting_message": "Hi"}, "/conversation/channel"),
+    ("convo-anyreach/TextEmailCreateResponse",
+     {"conversation": dict(ANYREACH, status=None), "starting_message": "Hi"}, "/conversation/status"),
+    ("convo-anyreach/TextEmailCreateResponse",
+     {"conversation": ANYREACH, "starting_message": 5}, "/starting_message"),
+    ("convo-anyreach/WebRtcCreateResponse",
+     {"conversation": dict(ANYREACH, direction="sideways"), "connection_details": {"url": "wss://x", "token": "t"},
+      "capabilities": {"supportsVideoInput": False}}, "/conversation/direction"),
+    ("convo-anyreach/WebRtcCreateResponse",
+     {"conversation": ANYREACH, "connection_details": {"url": "wss://x", "token": 7},
+      "capabilities": {}}, "/connection_details/token"),
+    ("convo-anyreach/WebRtcCreateResponse",
+     {"conversation": ANYREACH, "connection_details": {}, "capabilities": {"supportsScreenShare": "no"}},
+     "/capabilities/supportsScreenShare"),
+    ("convo-anyreach/TelephoneCreateResponse", {"contact_id": None}, "/contact_id"),
+    ("convo-anyreach/TelephoneCreateResponse", {"contact_id": 17}, "/contact_id"),
+])
+def test_convo_anyreach_create_responses_are_checked(schemas, name, document, pointer):
+    assert {p for p, _ in schemas_module.errors(schemas, name, document)} == {pointer}
+
+
+def test_convo_anyreach_create_responses_pass(schemas):
+    sms = dict(ANYREACH, channel="sms", agent_number=None, summary=None, initial_context=None)
+    assert schemas_module.errors(schemas, "convo-anyreach/TextEmailCreateResponse",
+                                 {"conversation": sms, "starting_message": None}) == []
+    webrtc = dict(ANYREACH, channel="webrtc", status="token_created", agent_number=None)
+    assert schemas_module.errors(schemas, "convo-anyreach/WebRtcCreateResponse", {
+        "conversation": webrtc, "connection_details": {"url": "wss://x", "token": "t"},
+        "capabilities": {"supportsVideoInput": True, "supportsScreenShare": False}}) == []
+    assert schemas_module.errors(schemas, "convo-anyreach/TelephoneCreateResponse",
+                                 {"contact_id": ANYREACH["id"]}) == []
+
+
+def _resolved(defs, schema):
+    ref = schema.get("$ref", "")
+    return defs[ref[len("#/$defs/"):]] if ref.startswith("#/$defs/") else schema
+
+
+def test_the_deviations_change_only_the_listed_properties(schemas):
+    published = schemas["anyreach/Conversation"]["$defs"]
+    relaxed = schemas["convo-anyreach/Conversation"]["$defs"]
+    assert relaxed.keys() == published.keys()
+    for name in published:
+        if name != "Conversation":
+            assert relaxed[name] == published[name], name  # Channel too: the request stays strict
+    pub_conv, rel_conv = published["Conversation"], relaxed["Conversation"]
+    assert {k: v for k, v in rel_conv.items() if k != "properties"} == {
+        k: v for k, v in pub_conv.items() if k != "properties"}
+    assert rel_conv["properties"].keys() == pub_conv["properties"].keys()
+    differing = {p for p in pub_conv["properties"] if rel_conv["properties"][p] != pub_conv["properties"][p]}
+    assert differing == {name.split(".")[0] for name in schemas_module.ANYREACH_DEVIATIONS}
+    expected = {p: copy.deepcopy(_resolved(published, pub_conv["properties"][p])) for p in differing}
+    for name, values in schemas_module.ANYREACH_DEVIATIONS.items():
+        top, *inner = name.split(".")
+        node = expected[top]
+        for part in inner:
+            node = node["properties"][part]
+        added_enum = [v for v in values if v is not None]
+        if None in values:
+            node["type"] = [node["type"], "null"]
+        if added_enum:
+            node["enum"] = node["enum"] + added_enum
+    for prop in differing:
+        assert rel_conv["properties"][prop] == expected[prop], prop
+    # every convo-anyreach schema shares these defs; every anyreach component has one
+    for name in published:
+        assert schemas[f"convo-anyreach/{name}"]["$defs"] == relaxed
+
+
+@pytest.mark.parametrize("deviations, message", [
+    ({"nickname": (None,)}, "no such property"),
+    ({"web_widget_id": (None,)}, "already allows null"),
+    ({"channel": ("text",)}, "already has 'text'"),
+    ({"user_id": ("someone",)}, "no enum"),
+])
+def test_a_stale_or_unknown_deviation_is_refused(schemas, deviations, message):
+    defs = schemas["anyreach/Conversation"]["$defs"]
+    with pytest.raises(schemas_module.SchemaError, match=message):
+        schemas_module.with_deviations(defs, deviations=deviations)
+
+
+def test_docs_list_exactly_the_deviations():
+    text = (HERE.parent.parent / "docs" / "formats.md").read_text(encoding="utf-8")
+    heading = "### Where convo's AnyReach shape differs from AnyReach's published schema"
+    assert heading in text
+    section = text.split(heading, 1)[1].split("\n#", 1)[0]
+    documented = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) < 2 or not line.startswith("| `"):
+            continue
+        names = re.findall(r"`([^`]+)`", cells[0])
+        values = tuple(None if v == "null" else json.loads(v) for v in re.findall(r"`([^`]+)`", cells[1]))
+        for name in names:
+            documented[name] = values
+    assert documented == schemas_module.ANYREACH_DEVIATIONS
+
+
 def test_openapi_conversion():
     convert = schemas_module.openapi_to_json_schema
     assert convert({"type": "string", "nullable": True, "example": "x"}) == {"type": ["string", "null"]}
@@ -224,6 +409,19 @@ def test_cli_accepts_valid_documents(schemas):
              {"schema": "helloannie/CreateConversationResponse", "document": HELLOANNIE, "label": "chat"}])
     assert r.returncode == 0, r.stderr
     assert "2 documents valid" in r.stdout
+    assert "  wassist/Conversation: 1 documents" in r.stdout
+    assert "  helloannie/CreateConversationResponse: 1 documents" in r.stdout
+
+
+def test_cli_checks_native_documents_with_the_deviations_only(schemas):
+    sms = dict(ANYREACH, channel="sms", summary=None)
+    r = run([{"schema": "convo-anyreach/Conversation", "document": sms},
+             {"schema": "convo-anyreach/Conversation", "document": dict(sms, status=None), "label": "null status"}])
+    assert r.returncode == 1
+    assert ('INVALID line 2 (null status) against convo-anyreach/Conversation: at /status: '
+            'null is not one of') in r.stderr
+    assert "line 1" not in r.stderr
+    assert 'channel "sms" x2' in r.stdout and "summary null x2" in r.stdout
 
 
 def test_cli_names_the_document_and_the_failing_path(schemas):

@@ -4,11 +4,13 @@
 Input (a file, or stdin when the file is "-" or absent): one JSON object a line,
     {"schema": "<name>", "document": {...}, "label": "<what it is>"?}
 with names as in schemas.py ("wassist/Conversation", "helloannie/CreateConversationResponse",
-"anyreach/Conversation", ...). Blank lines are skipped.
+"anyreach/Conversation" as published, "convo-anyreach/Conversation" with convo's documented
+deviations, ...). Blank lines are skipped.
 
 Exit status: 0 when every document is valid, 1 when one is not (each failure is printed with
 the document's line, label and schema, the failing path as a JSON pointer, and the rule),
-2 when the input or the schemas cannot be read.
+2 when the input or the schemas cannot be read. The number of documents per schema, and how
+often each documented AnyReach deviation was needed, are printed on stdout.
 
     emit_outputs | validate_outputs.py --spec-dir /path/to/spec -
 """
@@ -16,6 +18,7 @@ the document's line, label and schema, the failing path as a JSON pointer, and t
 import argparse
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -55,13 +58,22 @@ def main(argv=None):
         print("validate_outputs: no documents to validate", file=sys.stderr)
         return 2
     failed = 0
+    per_schema = Counter()
+    deviations = Counter()
     for number, name, label, document in items:
+        per_schema[name] += 1
+        deviations.update(schemas_module.deviations_used(schemas, name, document))
         found = schemas_module.errors(schemas, name, document)
         if found:
             failed += 1
             what = f"line {number}" + (f" ({label})" if label else "")
             for pointer, message in found:
                 print(f"INVALID {what} against {name}: at {pointer}: {message}", file=sys.stderr)
+    for name in sorted(per_schema):
+        print(f"  {name}: {per_schema[name]} documents")
+    if deviations:
+        print("  documented deviations from AnyReach's schema (schemas.ANYREACH_DEVIATIONS) relied on: "
+              + ", ".join(f"{p} {v} x{n}" for (p, v), n in sorted(deviations.items())))
     if failed:
         print(f"validate_outputs: {failed} of {len(items)} documents invalid", file=sys.stderr)
         return 1
