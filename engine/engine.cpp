@@ -454,7 +454,9 @@ Outcome Engine::dispatch(const Session &s, const std::string &id, std::string_vi
             absorb(ch, std::move(step));
             ch.event_id = e.event_id;
         }
-        if (!ch.events.empty()) {
+        // An accepted event that changed nothing (a second close, a handback with no takeover)
+        // still records its event_id, so a retry stays a no-op whatever happened since.
+        if (!ch.events.empty() || ch.event_id) {
             std::vector<Change> batch{std::move(ch)};
             CONVO_TRY(commit(batch, &ticket));
             ch = std::move(batch[0]);

@@ -26,6 +26,9 @@ const std::vector<Status> kEvery = {Status::triggered,   Status::ringing,     St
                                     Status::in_progress, Status::completed,   Status::failed,
                                     Status::cancelled,   Status::transferred, Status::unanswered};
 
+const std::vector<Status> kEnded = {Status::completed, Status::failed, Status::cancelled,
+                                    Status::transferred, Status::unanswered};
+
 const std::vector<Rule> &rules() {
     static const std::vector<Rule> table = {
         {"ringing", {Status::triggered}, Status::ringing, {Channel::telephone}},
@@ -48,6 +51,17 @@ const std::vector<Rule> &rules() {
         {"fail", kOpen, Status::failed, {}},
         {"transfer", {Status::ringing, Status::in_progress}, Status::transferred, {}},
         {"annotate", kEvery, std::nullopt, {}},
+        // Issue 3: a human takes over a live conversation and hands it back; close ends any
+        // open conversation (and is a no-op once ended); finalize is the ended one's wrap-up.
+        {"takeover", {Status::in_progress}, std::nullopt, {}},
+        {"handback", {Status::in_progress}, std::nullopt, {}},
+        {"close", {Status::in_progress}, Status::completed, {}},
+        {"close",
+         {Status::triggered, Status::ringing, Status::token_created},
+         Status::cancelled,
+         {}},
+        {"close", kEnded, std::nullopt, {}},
+        {"finalize", kEnded, std::nullopt, {}},
     };
     return table;
 }
@@ -56,7 +70,7 @@ bool contains(const std::vector<Status> &v, Status s) {
     return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-// The timers: what status arms them and where they lead.
+// The timers: what arms them (status, channel, and the phase for the two that end one).
 bool armed_in(Timer t, const Conversation &c, Status s) {
     switch (t) {
         case Timer::idle:
@@ -69,10 +83,15 @@ bool armed_in(Timer t, const Conversation &c, Status s) {
             return s == Status::triggered && c.channel == Channel::telephone;
         case Timer::join:
             return s == Status::token_created;
+        case Timer::takeover:
+            return s == Status::in_progress && c.human_takeover;
+        case Timer::wrap_up:
+            return terminal(s) && c.wrap_up == WrapUp::pending;
     }
     return false;
 }
 
+// Where a closing timer leads.
 Status fires_to(Timer t, Status from) {
     switch (t) {
         case Timer::idle:
@@ -82,26 +101,15 @@ Status fires_to(Timer t, Status from) {
         case Timer::ring:
         case Timer::join:
             return Status::unanswered;
-        case Timer::dial:
+        default:  // dial
             return Status::failed;
     }
-    return Status::failed;
 }
 
 const char *end_reason_of(Timer t) {
-    switch (t) {
-        case Timer::idle:
-            return "idle_timeout";
-        case Timer::max_open:
-            return "max_open_timeout";
-        case Timer::ring:
-            return "ring_timeout";
-        case Timer::dial:
-            return "dial_timeout";
-        case Timer::join:
-            return "token_expired";
-    }
-    return "";
+    static const char *const reasons[] = {"idle_timeout", "max_open_timeout", "ring_timeout",
+                                          "dial_timeout", "token_expired"};
+    return reasons[static_cast<int>(t)];
 }
 
 json time_or_null(const std::optional<int64_t> &ms) {
@@ -134,127 +142,138 @@ bool positive_integer(const json &v) {
     return v.is_number_integer() && v.get<int64_t>() >= 1;
 }
 
-std::optional<Channel> channel_named(const std::string &s) {
-    if (s == "telephone") return Channel::telephone;
-    if (s == "webrtc") return Channel::webrtc;
-    if (s == "email") return Channel::email;
-    if (s == "text") return Channel::text;
+// Only `keys` (and each of the right type, checked by the caller).
+bool only(const json &object, std::initializer_list<const char *> keys) {
+    for (const auto &item : object.items()) {
+        if (std::none_of(keys.begin(), keys.end(),
+                         [&](const char *k) { return item.key() == k; })) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// A template's parts: body and buttons (arrays of strings), header (string).
+bool template_parts(const json &parts) {
+    return (!parts.contains("body") || string_array(parts["body"])) &&
+           (!parts.contains("buttons") || string_array(parts["buttons"])) &&
+           (!parts.contains("header") || parts["header"].is_string());
+}
+
+// Wassist's SendMessageTemplateInput: {name, variables?: {body?, header?, buttons?, cards?}}.
+bool valid_template(const json &t) {
+    if (!t.is_object() || !only(t, {"name", "variables"}) ||
+        !non_empty_string(t.value("name", json())))
+        return false;
+    if (!t.contains("variables")) return true;
+    const json &v = t["variables"];
+    if (!v.is_object() || !only(v, {"body", "header", "buttons", "cards"}) || !template_parts(v))
+        return false;
+    if (!v.contains("cards")) return true;
+    if (!v["cards"].is_array()) return false;
+    return std::all_of(v["cards"].begin(), v["cards"].end(), [](const json &card) {
+        return card.is_object() && only(card, {"body", "header", "buttons"}) &&
+               template_parts(card);
+    });
+}
+
+// Seed messages: [{"role":"user"|"agent","text":non-empty}].
+bool valid_seeds(const json &seeds) {
+    if (!seeds.is_array()) return false;
+    return std::all_of(seeds.begin(), seeds.end(), [](const json &m) {
+        return m.is_object() && only(m, {"role", "text"}) &&
+               (m.value("role", json()) == "user" || m.value("role", json()) == "agent") &&
+               non_empty_string(m.value("text", json()));
+    });
+}
+
+// The fields annotate and finalize share, each of its type; nullopt if they are right.
+std::optional<std::string> annotation_error(const json &event) {
+    for (const char *k : {"summary", "topic"}) {
+        if (event.contains(k) && !event[k].is_string()) return std::string(k) + ": string";
+    }
+    for (const char *k : {"actions_needed", "tags"}) {
+        if (event.contains(k) && !string_array(event[k]))
+            return std::string(k) + ": array of strings";
+    }
     return std::nullopt;
 }
+
+const char *const kTakenOver =
+    "role: a human has taken over; agent messages are refused until handback or the takeover "
+    "timer ends it";
+
+constexpr int64_t kWindowMs = 24 * kMsPerHour;
+
+}  // namespace
+
+namespace {
+
+template <typename Enum, std::size_t N>
+std::optional<Enum> named(const char *const (&names)[N], const std::string &s) {
+    for (std::size_t i = 0; i < N; ++i) {
+        if (s == names[i]) return static_cast<Enum>(i);
+    }
+    return std::nullopt;
+}
+
+const char *const kChannelNames[] = {"telephone", "webrtc", "email", "text", "sms", "whatsapp"};
+const char *const kStatusNames[] = {"triggered",   "ringing",     "token_created",
+                                    "in_progress", "completed",   "failed",
+                                    "cancelled",   "transferred", "unanswered"};
+const char *const kTimerNames[] = {"idle", "max_open", "ring",   "dial",
+                                   "join", "takeover", "wrap_up"};
 
 }  // namespace
 
 const char *name(Channel c) {
-    static const char *const names[] = {"telephone", "webrtc", "email", "text"};
-    return names[static_cast<int>(c)];
+    return kChannelNames[static_cast<int>(c)];
 }
-
 const char *name(Status s) {
-    static const char *const names[] = {"triggered",   "ringing",     "token_created",
-                                        "in_progress", "completed",   "failed",
-                                        "cancelled",   "transferred", "unanswered"};
-    return names[static_cast<int>(s)];
+    return kStatusNames[static_cast<int>(s)];
 }
-
 const char *name(Timer t) {
-    static const char *const names[] = {"idle", "max_open", "ring", "dial", "join"};
-    return names[static_cast<int>(t)];
+    return kTimerNames[static_cast<int>(t)];
+}
+std::optional<Channel> channel_named(const std::string &s) {
+    return named<Channel>(kChannelNames, s);
+}
+std::optional<Status> status_named(const std::string &s) {
+    return named<Status>(kStatusNames, s);
+}
+std::optional<Timer> timer_named(const std::string &s) {
+    return named<Timer>(kTimerNames, s);
 }
 
 bool terminal(Status s) {
     return !contains(kOpen, s);
 }
 
-std::optional<std::pair<int64_t, Timer>> Conversation::next_deadline() const {
+bool reachable(Status s, Channel ch) {
+    const bool chat = ch == Channel::text || ch == Channel::sms || ch == Channel::whatsapp;
+    switch (s) {
+        case Status::triggered:
+            return ch == Channel::telephone || ch == Channel::email;
+        case Status::ringing:
+            return ch == Channel::telephone;
+        case Status::token_created:
+            return ch == Channel::webrtc;
+        case Status::cancelled:
+        case Status::unanswered:  // chats start in_progress: neither cancel nor max-open
+            return !chat;         // leads there
+        default:
+            return true;
+    }
+}
+
+std::optional<std::pair<int64_t, Timer>> Conversation::next_deadline(bool closing) const {
     std::optional<std::pair<int64_t, Timer>> best;
-    for (std::size_t i = 0; i < kTimers; ++i) {
+    for (std::size_t i = 0; i < (closing ? kClosingTimers : kTimers); ++i) {
         if (deadline[i] && (!best || *deadline[i] < best->first)) {
             best = std::make_pair(*deadline[i], static_cast<Timer>(i));
         }
     }
     return best;
-}
-
-namespace {
-
-// The channels a conversation can have while in a status (text never waits to be answered;
-// inbound calls start ringing; only webrtc has a token).
-std::vector<Channel> channels_in(Status s) {
-    std::vector<Channel> all = {Channel::telephone, Channel::webrtc, Channel::email, Channel::text};
-    switch (s) {
-        case Status::triggered:
-            return {Channel::telephone, Channel::email};
-        case Status::ringing:
-            return {Channel::telephone};
-        case Status::token_created:
-            return {Channel::webrtc};
-        case Status::cancelled:
-        case Status::unanswered:
-            return {Channel::telephone, Channel::webrtc, Channel::email};
-        default:
-            return all;
-    }
-}
-
-}  // namespace
-
-std::size_t Coverage::accepted_total() {
-    std::set<std::tuple<std::string, int, int>> rows;
-    for (const Rule &r : rules()) {
-        for (Status s : r.from) {
-            for (Channel ch : channels_in(s)) {
-                if (r.channels.empty() ||
-                    std::find(r.channels.begin(), r.channels.end(), ch) != r.channels.end()) {
-                    rows.insert({r.event, static_cast<int>(s), static_cast<int>(ch)});
-                }
-            }
-        }
-    }
-    return rows.size();
-}
-
-std::size_t Coverage::refused_total() {
-    std::set<std::string> events;
-    for (const Rule &r : rules()) events.insert(r.event);
-    std::size_t cells = 0;
-    for (const std::string &e : events) {
-        for (Status s : kEvery) {
-            // Forbidden when no (rule, channel) allows e in s for every channel found there.
-            for (Channel ch : channels_in(s)) {
-                bool allowed = false;
-                for (const Rule &r : rules()) {
-                    if (r.event == e && contains(r.from, s) &&
-                        (r.channels.empty() ||
-                         std::find(r.channels.begin(), r.channels.end(), ch) != r.channels.end())) {
-                        allowed = true;
-                    }
-                }
-                if (!allowed) {
-                    ++cells;
-                    break;
-                }
-            }
-        }
-    }
-    return cells;
-}
-
-std::size_t Coverage::timers_total() {
-    std::size_t pairs = 0;
-    for (std::size_t t = 0; t < kTimers; ++t) {
-        for (Status s : kOpen) {
-            for (Channel ch : channels_in(s)) {
-                Conversation probe;
-                probe.channel = ch;
-                probe.idle_minutes = 1;
-                if (armed_in(static_cast<Timer>(t), probe, s)) {
-                    ++pairs;
-                    break;
-                }
-            }
-        }
-    }
-    return pairs;
 }
 
 std::optional<std::string> invalid_event(const json &event) {
@@ -270,11 +289,15 @@ std::optional<std::string> invalid_event(const json &event) {
         {"cancel", {}},
         {"no_answer", {}},
         {"busy", {}},
-        {"message", {"role", "text"}},
+        {"handback", {}},
+        {"message", {"role", "text", "template"}},
         {"end", {"reason"}},
         {"fail", {"reason"}},
         {"transfer", {"to"}},
         {"annotate", {"summary", "topic", "actions_needed", "tags", "recording_details"}},
+        {"takeover", {"minutes"}},
+        {"close", {"skip_notifications"}},
+        {"finalize", {"summary", "topic", "actions_needed", "tags"}},
     };
     const auto allowed = fields.find(type);
     if (allowed == fields.end()) return "type: unknown";
@@ -301,30 +324,34 @@ std::optional<std::string> invalid_event(const json &event) {
         if (!role.is_string() || (role != "user" && role != "agent" && role != "human")) {
             return "role: user, agent or human";
         }
-        if (!non_empty_string(event.value("text", json()))) return "text: non-empty string";
+        if (event.contains("template")) {
+            if (event.contains("text")) return "text, template: one, not both";
+            if (role == "user") return "template: agent and human only";
+            if (!valid_template(event["template"])) return "template: {name, variables?}";
+        } else if (!non_empty_string(event.value("text", json()))) {
+            return "text: non-empty string";
+        }
     } else if (type == "end") {
         if (event.contains("reason") && !non_empty_string(event["reason"])) return "reason";
     } else if (type == "fail") {
         if (!non_empty_string(event.value("reason", json()))) return "reason: required";
     } else if (type == "transfer") {
         if (!non_empty_string(event.value("to", json()))) return "to: required";
-    } else if (type == "annotate") {
-        bool any = false;
-        for (const char *k : {"summary", "topic"}) {
-            if (!event.contains(k)) continue;
-            if (!event[k].is_string()) return std::string(k) + ": string";
-            any = true;
+    } else if (type == "takeover") {
+        if (event.contains("minutes") &&
+            (!positive_integer(event["minutes"]) || event["minutes"].get<int64_t>() > INT32_MAX)) {
+            return "minutes: integer >= 1";
         }
-        for (const char *k : {"actions_needed", "tags"}) {
-            if (!event.contains(k)) continue;
-            if (!string_array(event[k])) return std::string(k) + ": array of strings";
-            any = true;
-        }
-        if (event.contains("recording_details")) {
-            if (!event["recording_details"].is_object()) return "recording_details: object";
-            any = true;
-        }
-        if (!any) return "annotate: at least one field";
+    } else if (type == "close") {
+        if (event.contains("skip_notifications") && !event["skip_notifications"].is_boolean())
+            return "skip_notifications: boolean";
+    } else if (type == "annotate" || type == "finalize") {
+        if (auto error = annotation_error(event)) return error;
+        if (event.contains("recording_details") && !event["recording_details"].is_object())
+            return "recording_details: object";
+        // annotate needs at least one field; finalize may come bare.
+        if (type == "annotate" && event.size() == 1 + event.count("event_id") + event.count("at"))
+            return "annotate: at least one field";
     }
     return std::nullopt;
 }
@@ -337,10 +364,57 @@ void ReferenceModel::put_agent(int org, Agent agent) {
     list.push_back(std::move(agent));
 }
 
+namespace {
+
+// The create request's own rules (CONVO_EINVALID when broken).
+bool valid_create(const json &r, Channel channel) {
+    const bool messaging = channel == Channel::sms || channel == Channel::whatsapp;
+    const json user = r.value("user_id", json());
+    if (!non_empty_string(user)) return false;
+    if ((channel == Channel::telephone || messaging) && !e164(user)) return false;
+    if (r.contains("from_number") && (!messaging || !e164(r["from_number"]))) return false;
+    if (r.contains("messages") && !valid_seeds(r["messages"])) return false;
+    if (r.contains("tags") && !string_array(r["tags"])) return false;
+    if (r.contains("message")) {
+        const json &m = r["message"];
+        if (channel != Channel::whatsapp || !m.is_object() || !only(m, {"type", "template"}) ||
+            m.value("type", json()) != "template" || !valid_template(m.value("template", json())))
+            return false;
+    }
+    const json direction = r.value("direction", json("outbound"));
+    if (direction != "outbound" && direction != "inbound") return false;
+    const int refs = static_cast<int>(r.contains("agent_id")) +
+                     static_cast<int>(r.contains("agent_version_id")) +
+                     static_cast<int>(r.contains("agent_config"));
+    const bool by_number = refs == 0 && channel == Channel::telephone && r.contains("agent_number");
+    if (refs != 1 && !by_number) return false;
+    if (r.contains("version") && !r.contains("agent_id")) return false;
+    if (r.contains("agent_number") && !e164(r["agent_number"])) return false;
+    if (channel == Channel::email && !r.contains("to_address")) return false;
+    if (r.contains("id") && !uuid(r["id"])) return false;
+    for (const char *k : {"idle_timeout_minutes", "max_open_minutes"}) {
+        if (r.contains(k) && !positive_integer(r[k])) return false;
+    }
+    return true;
+}
+
+Status initial_status(Channel channel, bool inbound) {
+    switch (channel) {
+        case Channel::email:
+            return Status::triggered;
+        case Channel::webrtc:
+            return Status::token_created;
+        case Channel::telephone:
+            return inbound ? Status::ringing : Status::triggered;
+        default:  // text, sms, whatsapp
+            return Status::in_progress;
+    }
+}
+
+}  // namespace
+
 CreatePlan ReferenceModel::plan_create(int org, const std::string &organization_id, const json &r,
                                        int64_t now) const {
-    (void)now;
-    (void)organization_id;
     CreatePlan plan;
     plan.org = org;
     auto refuse = [&](convo_code code) {
@@ -349,28 +423,10 @@ CreatePlan ReferenceModel::plan_create(int org, const std::string &organization_
     };
     if (!r.is_object()) return refuse(CONVO_EINVALID);
     const auto channel = channel_named(r.value("channel", std::string()));
-    if (!channel) return refuse(CONVO_EINVALID);
+    if (!channel || !valid_create(r, *channel)) return refuse(CONVO_EINVALID);
     plan.channel = *channel;
-    const json user = r.value("user_id", json());
-    if (!non_empty_string(user) || (*channel == Channel::telephone && !e164(user))) {
-        return refuse(CONVO_EINVALID);
-    }
-    const json direction = r.value("direction", json("outbound"));
-    if (direction != "outbound" && direction != "inbound") return refuse(CONVO_EINVALID);
-    plan.inbound = direction == "inbound";
-    const int refs = static_cast<int>(r.contains("agent_id")) +
-                     static_cast<int>(r.contains("agent_version_id")) +
-                     static_cast<int>(r.contains("agent_config"));
-    const bool by_number =
-        refs == 0 && *channel == Channel::telephone && r.contains("agent_number");
-    if (refs != 1 && !by_number) return refuse(CONVO_EINVALID);
-    if (r.contains("version") && !r.contains("agent_id")) return refuse(CONVO_EINVALID);
-    if (r.contains("agent_number") && !e164(r["agent_number"])) return refuse(CONVO_EINVALID);
-    if (*channel == Channel::email && !r.contains("to_address")) return refuse(CONVO_EINVALID);
-    if (r.contains("id") && !uuid(r["id"])) return refuse(CONVO_EINVALID);
-    for (const char *k : {"idle_timeout_minutes", "max_open_minutes"}) {
-        if (r.contains(k) && !positive_integer(r[k])) return refuse(CONVO_EINVALID);
-    }
+    plan.inbound = r.value("direction", std::string("outbound")) == "inbound";
+    plan.user_id = r["user_id"].get<std::string>();
 
     // A repeated client id: the stored response (same organization) or a conflict.
     if (r.contains("id")) {
@@ -404,28 +460,30 @@ CreatePlan ReferenceModel::plan_create(int org, const std::string &organization_
         }
         return best;
     };
+    const Agent *agent = nullptr;
     const AgentVersion *version = nullptr;
     if (r.contains("agent_id")) {
-        const Agent *a = agent_named(r.value("agent_id", std::string()));
-        if (a == nullptr) return refuse(CONVO_EPRECONDITION);
+        agent = agent_named(r.value("agent_id", std::string()));
+        if (agent == nullptr) return refuse(CONVO_EPRECONDITION);
         const json v = r.value("version", json("latest"));
         if (v == "latest") {
-            version = latest(*a);
+            version = latest(*agent);
         } else if (v.is_number_integer()) {
-            for (const AgentVersion &candidate : a->versions) {
+            for (const AgentVersion &candidate : agent->versions) {
                 if (candidate.version == v.get<int>() && candidate.published) version = &candidate;
             }
         } else {
             return refuse(CONVO_EINVALID);
         }
-        if (version == nullptr) return refuse(CONVO_EPRECONDITION);
     } else if (r.contains("agent_version_id")) {
         for (const Agent &a : list) {
             for (const AgentVersion &v : a.versions) {
-                if (v.id == r.value("agent_version_id", std::string()) && v.published) version = &v;
+                if (v.id == r.value("agent_version_id", std::string()) && v.published) {
+                    version = &v;
+                    agent = &a;
+                }
             }
         }
-        if (version == nullptr) return refuse(CONVO_EPRECONDITION);
     } else if (r.contains("agent_config")) {
         const json &config = r["agent_config"];
         if (!config.is_object()) return refuse(CONVO_EINVALID);
@@ -434,34 +492,50 @@ CreatePlan ReferenceModel::plan_create(int org, const std::string &organization_
         }
         speaks_first = config.value("speaks_first", true);
     } else {  // telephone by agent_number
-        const Agent *found = nullptr;
         for (const Agent &a : list) {
-            if (a.phone_number && *a.phone_number == r["agent_number"]) found = &a;
+            if (a.phone_number && *a.phone_number == r["agent_number"]) agent = &a;
         }
-        if (found == nullptr) return refuse(CONVO_EPRECONDITION);
-        version = latest(*found);
-        if (version == nullptr) return refuse(CONVO_EPRECONDITION);
+        if (agent == nullptr) return refuse(CONVO_EPRECONDITION);
+        version = latest(*agent);
     }
+    if (agent != nullptr && version == nullptr) return refuse(CONVO_EPRECONDITION);
+    if (r.contains("agent_version_id") && version == nullptr) return refuse(CONVO_EPRECONDITION);
     if (version != nullptr) {
         greeting = version->greeting;
         speaks_first = version->speaks_first;
     }
 
-    switch (*channel) {
-        case Channel::text:
-            plan.initial = Status::in_progress;
-            break;
-        case Channel::email:
-            plan.initial = Status::triggered;
-            break;
-        case Channel::webrtc:
-            plan.initial = Status::token_created;
-            break;
-        case Channel::telephone:
-            plan.initial = plan.inbound ? Status::ringing : Status::triggered;
-            break;
+    // sms and whatsapp: the business number, given or the agent's.
+    if (*channel == Channel::sms || *channel == Channel::whatsapp) {
+        if (r.contains("from_number")) {
+            plan.from_number = r["from_number"].get<std::string>();
+        } else if (agent != nullptr) {
+            plan.from_number = agent->phone_number;
+        }
     }
-    if (*channel == Channel::text && speaks_first && greeting) plan.starting_message = greeting;
+    const bool has_template = r.contains("message");
+    // Outbound WhatsApp with the contact's window closed must open with a template.
+    if (*channel == Channel::whatsapp && !plan.inbound && !has_template) {
+        const auto w =
+            windows_.find({organization_id, plan.from_number.value_or(""), plan.user_id});
+        if (w == windows_.end() || w->second <= now) {
+            plan.prediction.detail_field = "message";
+            count("outbound whatsapp creates refused, window closed (400)");
+            return refuse(CONVO_EPRECONDITION);
+        }
+    }
+
+    plan.initial = initial_status(*channel, plan.inbound);
+    for (const json &seed : r.value("messages", json::array())) plan.opening.push_back(seed);
+    plan.seeds = plan.opening.size();
+    const bool chat = plan.initial == Status::in_progress;
+    if (has_template) {
+        plan.opening.push_back({{"role", "agent"}, {"template", r["message"]["template"]}});
+    } else if (chat && speaks_first && greeting && !greeting->empty()) {
+        plan.starting_message = greeting;
+        plan.opening.push_back({{"role", "agent"}, {"text", *greeting}});
+    }
+    plan.tags = r.value("tags", json::array());
     const int64_t cap = options_.platform_max_open_minutes;
     if (r.contains("idle_timeout_minutes")) {
         plan.idle_minutes = std::min(r["idle_timeout_minutes"].get<int64_t>(), cap);
@@ -482,10 +556,13 @@ const Conversation &ReferenceModel::commit_create(const CreatePlan &plan, uint64
     c.organization_id = organization_id;
     c.channel = plan.channel;
     c.inbound = plan.inbound;
+    c.user_id = plan.user_id;
+    c.from_number = plan.from_number;
     c.status = plan.initial;
     c.created_at = c.updated_at = now;
     c.idle_minutes = plan.idle_minutes;
     c.max_open_minutes = plan.max_open_minutes;
+    c.tags = plan.tags;
     c.client_id = plan.client_id;
     c.create_response = response;
     c.http_status = http_status;
@@ -493,27 +570,34 @@ const Conversation &ReferenceModel::commit_create(const CreatePlan &plan, uint64
     if (plan.client_id) by_client_id_[*plan.client_id] = key;
 
     if (c.status == Status::in_progress) c.started_at = now;
-    set_deadline(c, Timer::max_open, now + c.max_open_minutes * kMsPerMinute);
-    for (Timer t : {Timer::idle, Timer::ring, Timer::dial, Timer::join}) {
-        if (armed_in(t, c, c.status)) {
-            const int64_t span = t == Timer::idle   ? *c.idle_minutes * kMsPerMinute
-                                 : t == Timer::ring ? options_.ring_ms
-                                 : t == Timer::dial ? options_.dial_ms
-                                                    : options_.token_ms;
-            set_deadline(c, t, now + span);
-        }
-    }
+    arm_for_status(c, now);
     events.push_back(feed_event(
         c, "created", json(), name(c.status), json(), now,
         {{"channel", name(c.channel)}, {"direction", c.inbound ? "inbound" : "outbound"}}));
-    if (plan.starting_message) {
-        c.messages = 1;
-        c.last_message = {
-            {"role", "agent"}, {"text", *plan.starting_message}, {"at", format_rfc3339(now)}};
-        events.push_back(feed_event(c, "message", json(), json(), json(), now,
-                                    {{"role", "agent"}, {"text", *plan.starting_message}}));
-    }
+    // Seed messages, then the template or greeting, each at the creation time. Seeds are
+    // stored as they are: they count as turns but open no WhatsApp window.
+    for (const json &m : plan.opening) append_message(c, m, now, events);
+    if (plan.seeds > 0) count("creates with seed messages");
+    if (!plan.opening.empty() && plan.opening.back().contains("template"))
+        count("whatsapp creates opening with a template");
     return c;
+}
+
+void ReferenceModel::append_message(Conversation &c, const json &message, int64_t at,
+                                    std::vector<json> &events) {
+    const bool is_template = message.contains("template");
+    json data = {{"role", message["role"]}};
+    c.last_message = {{"role", message["role"]},
+                      {"text", is_template ? json() : message["text"]},
+                      {"at", format_rfc3339(at)}};
+    if (is_template) {
+        data["template"] = c.last_message["template"] = message["template"];
+    } else {
+        data["text"] = message["text"];
+    }
+    ++c.messages;
+    if (message["role"] == "user") ++c.user_turns;
+    events.push_back(feed_event(c, "message", json(), json(), json(), at, std::move(data)));
 }
 
 Prediction ReferenceModel::dispatch(int org, std::optional<uint64_t> key, const json &event,
@@ -543,9 +627,9 @@ Prediction ReferenceModel::dispatch(int org, std::optional<uint64_t> key, const 
 
     // Deadlines that passed by then take effect first, recorded whatever follows.
     fire_due(c, time, p.events);
+    const std::size_t fired = p.events.size();
 
     const std::string type = event["type"].get<std::string>();
-
     const Rule *rule = nullptr;
     bool status_allows = false;
     for (const Rule &r : rules()) {
@@ -564,48 +648,128 @@ Prediction ReferenceModel::dispatch(int org, std::optional<uint64_t> key, const 
         if (status_allows) *p.detail += std::string(" for channel '") + name(c.channel) + "'";
         return p;
     }
+    if (refused_by_rules(c, event, time, p)) return p;
 
     coverage_.accepted.insert({type, static_cast<int>(c.status), static_cast<int>(c.channel)});
+    apply(c, event, rule->to, time, p.events);
+    if (p.events.size() == fired) {
+        // Nothing to do (a handback without takeover, a close once ended, a bare finalize
+        // once done): CONVO_OK, and the conversation stays exactly as it was.
+        count(type + " with nothing to do");
+    } else {
+        c.updated_at = time;
+    }
+    // Accepted, so a repeat of its event_id is "CONVO_OK ... appends nothing" from now on,
+    // even when it had nothing to do.
     if (!event_id.empty()) c.event_ids.insert(event_id);
-    if (rule->to && *rule->to != c.status) {
-        const Status to = *rule->to;
+    return p;
+}
+
+bool ReferenceModel::refused_by_rules(const Conversation &c, const json &event, int64_t time,
+                                      Prediction &p) {
+    if (event["type"] != "message") return false;
+    const bool is_template = event.contains("template");
+    const std::string role = event["role"].get<std::string>();
+    if (is_template && c.channel != Channel::whatsapp) {
+        count("template messages off whatsapp refused (422)");
+        p.code = CONVO_EINVALID;
+        p.detail_field = "template";
+        return true;
+    }
+    if (role == "agent" && c.human_takeover) {
+        count("agent messages refused during takeover (409)");
+        p.code = CONVO_ECONFLICT;
+        p.detail = kTakenOver;
+        return true;
+    }
+    if (c.channel == Channel::whatsapp && role != "user" && !is_template) {
+        const auto w = window(c);
+        if (!w || *w <= time) {
+            count("free-form " + role + " messages refused outside the window (400)");
+            p.code = CONVO_EPRECONDITION;
+            p.detail_field = "text";
+            return true;
+        }
+        count("free-form business messages inside the window");
+    }
+    if (is_template) count("template messages");
+    if (role == "human" && c.human_takeover) count("human messages during takeover");
+    return false;
+}
+
+void ReferenceModel::apply(Conversation &c, const json &event, std::optional<Status> to,
+                           int64_t time, std::vector<json> &events) {
+    const std::string type = event["type"].get<std::string>();
+    if (to && *to != c.status) {
         std::string reason = type;
-        if (terminal(to)) {
+        if (terminal(*to)) {
             if (type == "end") reason = event.value("reason", std::string("ended"));
             if (type == "cancel") reason = "cancelled";
             if (type == "fail") reason = event.value("reason", std::string());
             if (type == "transfer") reason = "transferred";
+            if (type == "close") reason = "closed";
             // no_answer and busy: the type is the reason
         }
         if (type == "transfer") c.transferred_to = event["to"];
-        change_status(c, to, time, reason, {{"event", type}}, p.events);
-    }
-    if (type == "message") {
-        ++c.messages;
-        if (event["role"] == "user") ++c.user_turns;
-        c.last_message = {
-            {"role", event["role"]}, {"text", event["text"]}, {"at", format_rfc3339(time)}};
-        if (c.status == Status::in_progress && c.idle_minutes) {
-            set_deadline(c, Timer::idle, time + *c.idle_minutes * kMsPerMinute);
+        json data = {{"event", type}};
+        if (event.contains("skip_notifications")) {
+            data["skip_notifications"] = event["skip_notifications"];
         }
-        p.events.push_back(feed_event(c, "message", json(), json(), json(), time,
-                                      {{"role", event["role"]}, {"text", event["text"]}}));
-    } else if (type == "annotate") {
+        change_status(c, *to, time, reason, data, events);
+    }
+    // The host's fields (annotate, finalize): recorded, and the event's data holds exactly them.
+    auto record = [&](const char *feed_type) {
         json data = json::object();
         for (const char *k : {"summary", "topic", "actions_needed", "tags", "recording_details"}) {
             if (!event.contains(k)) continue;
             data[k] = event[k];
             const std::string field = k;
-            if (field == "summary") c.summary = event[k];
-            if (field == "topic") c.topic = event[k];
-            if (field == "actions_needed") c.actions_needed = event[k];
-            if (field == "tags") c.tags = event[k];
-            if (field == "recording_details") c.recording_details = event[k];
+            json &slot = field == "summary"          ? c.summary
+                         : field == "topic"          ? c.topic
+                         : field == "actions_needed" ? c.actions_needed
+                         : field == "tags"           ? c.tags
+                                                     : c.recording_details;
+            slot = event[k];
         }
-        p.events.push_back(feed_event(c, "annotated", json(), json(), json(), time, data));
+        if (std::string(feed_type) == "annotated" && type == "finalize" && data.empty()) return;
+        events.push_back(feed_event(c, feed_type, json(), json(), json(), time, data));
+    };
+    if (type == "message") {
+        // Every user message on whatsapp opens the contact's window, or keeps it open, 24 h.
+        if (c.channel == Channel::whatsapp && event["role"] == "user") {
+            int64_t &expiry = windows_.try_emplace(c.contact(), time).first->second;
+            expiry = std::max(expiry, time + kWindowMs);
+        }
+        append_message(c, event, time, events);
+        if (c.status == Status::in_progress && c.idle_minutes) {
+            set_deadline(c, Timer::idle, time + *c.idle_minutes * kMsPerMinute);
+        }
+    } else if (type == "annotate") {
+        record("annotated");
+    } else if (type == "finalize") {
+        const bool pending = c.wrap_up == WrapUp::pending;
+        if (pending) {
+            c.wrap_up = WrapUp::done;
+            arm_for_status(c, time);
+            count("finalize before the wrap-up timer");
+        }
+        if (!pending) count("finalize once wrapped up");
+        record(pending ? "finalized" : "annotated");
+    } else if (type == "takeover") {
+        if (c.human_takeover) count("takeover again (re-armed)");
+        c.human_takeover = true;
+        c.takeover_minutes = event.value("minutes", int64_t{10});
+        set_deadline(c, Timer::takeover, time + length(c, Timer::takeover));
+        events.push_back(
+            feed_event(c, "takeover", json(), json(), json(), time,
+                       {{"minutes", c.takeover_minutes},
+                        {"until", time_or_null(c.deadline[static_cast<int>(Timer::takeover)])}}));
+    } else if (type == "handback" && c.human_takeover) {
+        c.human_takeover = false;
+        arm_for_status(c, time);
+        events.push_back(
+            feed_event(c, "handback", json(), json(), json(), time, {{"by", "handback"}}));
     }
-    c.updated_at = time;
-    return p;
 }
 
 std::vector<Fired> ReferenceModel::tick(int64_t now) {
@@ -643,17 +807,46 @@ void ReferenceModel::retire(uint64_t key) {
     by_id_.erase(it->second.id);
     if (it->second.client_id) by_client_id_.erase(*it->second.client_id);
     conversations_.erase(it);
+    if (++retired_ % 512 == 0) prune_windows();
 }
 
-json ReferenceModel::view(const Conversation &c, int64_t now) {
+// A window that closed before the oldest live conversation began can matter no more: every
+// later event time is past it (so it reads as closed), and a new user message sets
+// time + 24 h, which is later. Forgetting it keeps the model's memory bounded.
+void ReferenceModel::prune_windows() {
+    int64_t oldest = INT64_MAX;
+    for (const auto &[key, c] : conversations_) oldest = std::min(oldest, c.created_at);
+    for (auto w = windows_.begin(); w != windows_.end();) {
+        w = w->second < oldest ? windows_.erase(w) : std::next(w);
+    }
+}
+
+std::optional<int64_t> ReferenceModel::window(const Conversation &c) const {
+    const auto w = windows_.find(c.contact());
+    if (w == windows_.end()) return std::nullopt;
+    return w->second;
+}
+
+json ReferenceModel::view(const Conversation &c, int64_t now) const {
     json duration;
     if (c.started_at) duration = (c.ended_at.value_or(now) - *c.started_at) / kMsPerSecond;
-    const auto next = c.next_deadline();
+    const auto expires = c.next_deadline(true);
+    // whatsapp only: the contact's window as of now; (null, 0) once closed.
+    json window_expires, window_remaining;
+    if (c.channel == Channel::whatsapp) {
+        const auto w = window(c);
+        const bool open = w && *w > now;
+        window_expires = open ? json(format_rfc3339(*w)) : json();
+        window_remaining = open ? (*w - now) / kMsPerSecond : 0;
+    }
+    static const char *const wrap_up_names[] = {nullptr, "pending", "done"};
+    const char *wrap_up = wrap_up_names[static_cast<int>(c.wrap_up)];
     return {
         {"id", c.id},
         {"organization_id", c.organization_id},
         {"channel", name(c.channel)},
         {"direction", c.inbound ? "inbound" : "outbound"},
+        {"user_id", c.user_id},
         {"status", name(c.status)},
         {"end_reason", c.end_reason ? json(*c.end_reason) : json()},
         {"user_turn_count", c.user_turns},
@@ -664,78 +857,97 @@ json ReferenceModel::view(const Conversation &c, int64_t now) {
         {"duration", duration},
         {"idle_timeout_minutes", c.idle_minutes ? json(*c.idle_minutes) : json()},
         {"max_open_minutes", c.max_open_minutes},
-        {"expires_at", next ? json(format_rfc3339(next->first)) : json()},
+        {"expires_at", expires ? json(format_rfc3339(expires->first)) : json()},
         {"transferred_to", c.transferred_to},
         {"summary", c.summary},
         {"topic", c.topic},
         {"tags", c.tags},
         {"actions_needed", c.actions_needed},
         {"recording_details", c.recording_details},
+        {"from_number", c.from_number ? json(*c.from_number) : json()},
+        {"human_takeover", c.human_takeover},
+        {"human_takeover_until", time_or_null(c.deadline[static_cast<int>(Timer::takeover)])},
+        {"wrap_up", wrap_up != nullptr ? json(wrap_up) : json()},
+        {"chat_window_expires_at", window_expires},
+        {"chat_window_remaining_seconds", window_remaining},
         {"message_count", c.messages},
         {"last_message", c.last_message},
     };
 }
 
 void ReferenceModel::fire_due(Conversation &c, int64_t time, std::vector<json> &events) {
-    const auto next = c.next_deadline();
-    if (next && next->first <= time) {
+    for (auto next = c.next_deadline(); next && next->first <= time; next = c.next_deadline()) {
         if (next->first == time) ++coverage_.event_on_deadline;
         fire(c, next->second, next->first, events);
     }
 }
 
 void ReferenceModel::fire(Conversation &c, Timer t, int64_t at, std::vector<json> &events) {
-    const Status to = fires_to(t, c.status);
     coverage_.timers.insert({static_cast<int>(t), static_cast<int>(c.status)});
     for (std::size_t i = 0; i < kTimers; ++i) {
         if (i != static_cast<std::size_t>(t) && c.deadline[i] == at) ++coverage_.timer_ties;
     }
-    c.end_reason = end_reason_of(t);
-    change_status(c, to, at, *c.end_reason, {{"timer", name(t)}}, events);
+    const json data = {{"timer", name(t)}};
+    set_deadline(c, t, std::nullopt);
+    if (t == Timer::takeover) {  // the human's time is up: handed back, status unchanged
+        c.human_takeover = false;
+        events.push_back(feed_event(c, "handback", json(), json(), json(), at, data));
+    } else if (t == Timer::wrap_up) {  // the host did not finalize in time
+        c.wrap_up = WrapUp::done;
+        events.push_back(feed_event(c, "finalized", json(), json(), json(), at, data));
+    } else {
+        change_status(c, fires_to(t, c.status), at, end_reason_of(t), data, events);
+    }
     c.updated_at = at;
+    arm_for_status(c, at);
 }
 
 void ReferenceModel::change_status(Conversation &c, Status to, int64_t at,
                                    const std::string &reason, const json &data,
                                    std::vector<json> &events) {
-    const Status before = c.status;
-    events.push_back(feed_event(c, "status_changed", name(before), name(to), reason, at, data));
+    events.push_back(feed_event(c, "status_changed", name(c.status), name(to), reason, at, data));
     c.status = to;
     if (to == Status::in_progress && !c.started_at) c.started_at = at;
     if (terminal(to)) {
+        // Ended: the takeover (if any) ends with it, silently; the wrap-up is pending.
         c.end_reason = reason;
         c.ended_at = at;
+        c.human_takeover = false;
+        c.wrap_up = WrapUp::pending;
     }
     c.updated_at = at;
-    arm_for_status(c, before, at);
+    arm_for_status(c, at);
 }
 
-void ReferenceModel::arm_for_status(Conversation &c, Status before, int64_t at) {
+int64_t ReferenceModel::length(const Conversation &c, Timer t) const {
+    switch (t) {
+        case Timer::idle:
+            return *c.idle_minutes * kMsPerMinute;
+        case Timer::max_open:
+            return c.max_open_minutes * kMsPerMinute;
+        case Timer::ring:
+            return options_.ring_ms;
+        case Timer::dial:
+            return options_.dial_ms;
+        case Timer::join:
+            return options_.token_ms;
+        case Timer::takeover:
+            return c.takeover_minutes * kMsPerMinute;
+        case Timer::wrap_up:
+            return options_.wrap_up_ms;
+    }
+    return 0;
+}
+
+// Arms the timers the conversation's state calls for (keeping those already running) and
+// clears the others.
+void ReferenceModel::arm_for_status(Conversation &c, int64_t at) {
     for (std::size_t i = 0; i < kTimers; ++i) {
         const auto t = static_cast<Timer>(i);
-        const bool now_armed = armed_in(t, c, c.status);
-        const bool was_armed = armed_in(t, c, before) && c.deadline[i].has_value();
-        if (!now_armed) {
+        if (!armed_in(t, c, c.status)) {
             set_deadline(c, t, std::nullopt);
-        } else if (!was_armed) {
-            int64_t span = 0;
-            switch (t) {
-                case Timer::idle:
-                    span = *c.idle_minutes * kMsPerMinute;
-                    break;
-                case Timer::max_open:  // armed once, at creation
-                    continue;
-                case Timer::ring:
-                    span = options_.ring_ms;
-                    break;
-                case Timer::dial:
-                    span = options_.dial_ms;
-                    break;
-                case Timer::join:
-                    span = options_.token_ms;
-                    break;
-            }
-            set_deadline(c, t, at + span);
+        } else if (!c.deadline[i]) {
+            set_deadline(c, t, at + length(c, t));
         }
     }
 }

@@ -1,5 +1,6 @@
 // The simulation's reference model of the conversation lifecycle: a second, deliberately
-// independent statement of the contract in docs/c-api.md and the core-engine issue's tables,
+// independent statement of the contract in docs/c-api.md and the core-engine and seeds
+// issues' tables (channels sms and whatsapp, the WhatsApp window, takeover, close, wrap-up),
 // written without convo_describe() or the engine's sources. `convo simulate` predicts every
 // operation with it and stops at the first call where the engine answers differently.
 //
@@ -24,7 +25,8 @@ namespace convo_cli::sim {
 
 using nlohmann::json;
 
-enum class Channel { telephone, webrtc, email, text };
+enum class Channel { telephone, webrtc, email, text, sms, whatsapp };
+constexpr std::size_t kChannels = 6;
 enum class Status {
     triggered,
     ringing,
@@ -37,14 +39,24 @@ enum class Status {
     unanswered
 };
 // In the documented tie order: when two deadlines of a conversation fall on the same
-// millisecond, the lower one fires.
-enum class Timer { idle, max_open, ring, dial, join };
-constexpr std::size_t kTimers = 5;
+// millisecond, the lower one fires. The first five close the conversation; takeover and
+// wrap_up end a phase (a human's takeover, the host's wrap-up) and leave the status alone.
+enum class Timer { idle, max_open, ring, dial, join, takeover, wrap_up };
+constexpr std::size_t kTimers = 7;
+constexpr std::size_t kClosingTimers = 5;
+// The host's wrap-up of an ended conversation: none while open.
+enum class WrapUp { none, pending, done };
 
 const char *name(Channel c);
 const char *name(Status s);
 const char *name(Timer t);
 bool terminal(Status s);
+std::optional<Channel> channel_named(const std::string &s);
+std::optional<Status> status_named(const std::string &s);
+std::optional<Timer> timer_named(const std::string &s);
+// Whether a conversation on `channel` can ever be in `status` (text, sms and whatsapp start
+// in_progress; inbound calls start ringing; only webrtc has a token).
+bool reachable(Status status, Channel channel);
 
 // The engine options the model's timers are timed against.
 struct ModelOptions {
@@ -52,6 +64,7 @@ struct ModelOptions {
     int64_t dial_ms = 300'000;
     int64_t token_ms = 600'000;
     int64_t platform_max_open_minutes = 1440;
+    int64_t wrap_up_ms = 300'000;
 };
 
 // What the model knows of an organization's agents (from the agent_put requests).
@@ -68,6 +81,9 @@ struct Agent {
     std::vector<AgentVersion> versions;
 };
 
+// A WhatsApp contact: organization, business number ("" when none), user number.
+using Contact = std::tuple<std::string, std::string, std::string>;
+
 // One conversation as the model believes it stands.
 struct Conversation {
     uint64_t key = 0;  // the simulation's handle: creation order
@@ -76,6 +92,8 @@ struct Conversation {
     std::string organization_id;
     Channel channel = Channel::text;
     bool inbound = false;
+    std::string user_id;
+    std::optional<std::string> from_number;  // sms, whatsapp: the business number
     Status status = Status::triggered;
     std::optional<std::string> end_reason;
     int64_t created_at = 0;
@@ -85,9 +103,12 @@ struct Conversation {
     std::optional<int64_t> idle_minutes;
     int64_t max_open_minutes = 0;
     std::array<std::optional<int64_t>, kTimers> deadline{};
+    bool human_takeover = false;
+    int64_t takeover_minutes = 0;  // of the last takeover
+    WrapUp wrap_up = WrapUp::none;
     int64_t user_turns = 0;
     int64_t messages = 0;
-    json last_message;  // {"role","text","at"} or null
+    json last_message;  // {"role","text","at"[,"template"]} or null
     json transferred_to;
     json summary, topic, recording_details;
     json tags = json::array(), actions_needed = json::array();
@@ -96,15 +117,18 @@ struct Conversation {
     std::string create_response;  // returned again for a repeated client id
     int http_status = 0;
 
-    // The earliest pending deadline and its timer (ties: the table order).
-    std::optional<std::pair<int64_t, Timer>> next_deadline() const;
+    // The earliest pending deadline and its timer (ties: the table order); `closing`: only
+    // the timers that close (what expires_at shows).
+    std::optional<std::pair<int64_t, Timer>> next_deadline(bool closing = false) const;
+    Contact contact() const { return {organization_id, from_number.value_or(""), user_id}; }
 };
 
-// What an operation should do: its code, the detail when that is predictable, and the feed
-// events it appends (without "seq", which the checker numbers), in order.
+// What an operation should do: its code, the detail when that is predictable (exactly, or
+// only the field it names), and the feed events it appends (without "seq"), in order.
 struct Prediction {
     convo_code code = CONVO_OK;
     std::optional<std::string> detail;
+    std::optional<std::string> detail_field;  // the detail starts with "<field>: "
     std::vector<json> events;
 };
 
@@ -114,9 +138,15 @@ struct CreatePlan {
     int org = 0;
     Channel channel = Channel::text;
     bool inbound = false;
+    std::string user_id;
+    std::optional<std::string> from_number;
     Status initial = Status::in_progress;
     std::optional<std::string> client_id;
-    std::optional<std::string> starting_message;  // text: the greeting when the agent speaks first
+    std::vector<json>
+        opening;            // seed messages, then the template or greeting: {role, text|template}
+    std::size_t seeds = 0;  // how many of them are seed messages
+    std::optional<std::string> starting_message;  // chat channels: the greeting, if it speaks first
+    json tags = json::array();
     std::optional<int64_t> idle_minutes;
     int64_t max_open_minutes = 0;
     bool repeat = false;  // a repeated client id: the stored response, nothing else
@@ -129,19 +159,15 @@ struct Fired {
     json event;
 };
 
-// Which parts of the lifecycle a run exercised (the model's side; the engine agreed).
+// Which parts of the lifecycle a run exercised (the model's side; the engine agreed). The
+// totals to compare with come from convo_describe() (simulate.cpp).
 struct Coverage {
     std::set<std::tuple<std::string, int, int>> accepted;  // (event, status, channel)
     std::set<std::pair<std::string, int>> refused;         // (event, status): ECONFLICT
     std::set<std::pair<int, int>> timers;                  // (timer, status it fired in)
-    uint64_t event_on_deadline = 0;  // an event at the very millisecond of a deadline
-    uint64_t timer_ties = 0;         // two deadlines of a conversation on one millisecond
-
-    // What there is to exercise: allowed rows for the (status, channel) pairs that occur,
-    // forbidden (event, status) cells, and (timer, status) pairs.
-    static std::size_t accepted_total();
-    static std::size_t refused_total();
-    static std::size_t timers_total();
+    uint64_t event_on_deadline = 0;         // an event at the very millisecond of a deadline
+    uint64_t timer_ties = 0;                // two deadlines of a conversation on one millisecond
+    std::map<std::string, uint64_t> rules;  // the rules besides the table, by outcome
 };
 
 class ReferenceModel {
@@ -174,25 +200,39 @@ public:
     }
     // Forgets a conversation (it has been verified and will see no more operations).
     void retire(uint64_t key);
+    // The WhatsApp contacts the model remembers (bounded: see retire()).
+    std::size_t contacts() const { return windows_.size(); }
 
     const Coverage &coverage() const { return coverage_; }
 
     // The conversation as convo_get should show it at `now`: the fields the model tracks.
-    static json view(const Conversation &c, int64_t now);
+    json view(const Conversation &c, int64_t now) const;
 
 private:
-    // Fires c's deadlines that are due at `time` (at most one: every timer closes).
+    // Fires c's deadlines that are due at `time`, each at its own time, in order.
     void fire_due(Conversation &c, int64_t time, std::vector<json> &events);
     void fire(Conversation &c, Timer t, int64_t at, std::vector<json> &events);
     void change_status(Conversation &c, Status to, int64_t at, const std::string &reason,
                        const json &data, std::vector<json> &events);
     void set_deadline(Conversation &c, Timer t, std::optional<int64_t> at);
-    void arm_for_status(Conversation &c, Status before, int64_t at);
+    void arm_for_status(Conversation &c, int64_t at);
+    int64_t length(const Conversation &c, Timer t) const;
+    // The rules besides the table (takeover, the WhatsApp window, templates): true if they
+    // refuse the event (p says how).
+    bool refused_by_rules(const Conversation &c, const json &event, int64_t time, Prediction &p);
+    // The event's own effects once allowed (status, transcript, fields, phases).
+    void apply(Conversation &c, const json &event, std::optional<Status> to, int64_t time,
+               std::vector<json> &events);
+    void append_message(Conversation &c, const json &message, int64_t at,
+                        std::vector<json> &events);
+    std::optional<int64_t> window(const Conversation &c) const;
+    void prune_windows();
+    void count(const std::string &rule) const { ++coverage_.rules[rule]; }
     json feed_event(const Conversation &c, const char *type, json from, json to, json reason,
                     int64_t at, json data) const;
 
     ModelOptions options_;
-    Coverage coverage_;
+    mutable Coverage coverage_;  // statistics: plan_create counts its refusals too
     std::map<int, std::vector<Agent>> agents_;
     std::unordered_map<uint64_t, Conversation> conversations_;
     std::unordered_map<std::string, uint64_t> by_id_;
@@ -200,6 +240,9 @@ private:
     // Every pending deadline: (time, timer, key). Timer order breaks ties within a
     // conversation; across conversations the engine's order is not specified.
     std::set<std::tuple<int64_t, int, uint64_t>> timers_;
+    // WhatsApp windows: when each contact's closes (they outlive conversations).
+    std::map<Contact, int64_t> windows_;
+    uint64_t retired_ = 0;
 };
 
 // Validates an event against the docs' events table: nullopt if valid, else the reason.

@@ -16,12 +16,48 @@ constexpr int64_t kSecond = kMsPerSecond;
 constexpr int64_t kMinute = kMsPerMinute;
 
 const char *const kPhone[kOrganizations] = {"+18885550100", "+18885550200"};
+// A second business number per organization, for sms and whatsapp `from_number`.
+const char *const kOtherBusiness[kOrganizations] = {"+18885550101", "+18885550201"};
 
 json event(const char *type) {
     return {{"type", type}};
 }
 json event(const char *type, const char *key, const char *value) {
     return {{"type", type}, {key, value}};
+}
+
+// A WhatsApp template (Wassist's SendMessageTemplateInput).
+json a_template(DemoRandom &r) {
+    static const std::vector<std::string> names = {"order_update", "appointment_reminder",
+                                                   "follow_up"};
+    json t = {{"name", r.pick(names)}};
+    if (r.chance(0.6)) {
+        t["variables"] = {{"body", json::array({"Ada", "#" + std::to_string(r.between(1, 999))})}};
+        if (r.chance(0.3)) t["variables"]["header"] = "Your order";
+        if (r.chance(0.2)) t["variables"]["buttons"] = json::array({"Track"});
+    }
+    return t;
+}
+
+// The host's wrap-up fields (any of them, or none).
+json finalize_event(DemoRandom &r) {
+    json f = event("finalize");
+    if (r.chance(0.6)) f["summary"] = "Wrapped up";
+    if (r.chance(0.4)) f["topic"] = r.chance(0.5) ? "billing" : "orders";
+    if (r.chance(0.3)) f["tags"] = json::array({"wrapped"});
+    if (r.chance(0.2)) f["actions_needed"] = json::array({"send invoice"});
+    return f;
+}
+
+json close_event(DemoRandom &r) {
+    json c = event("close");
+    if (r.chance(0.3)) c["skip_notifications"] = r.chance(0.5);
+    return c;
+}
+
+// Before it is answered: the carrier's cancel, or the host closes it (cancelled, "closed").
+json cancel_or_close(DemoRandom &r) {
+    return r.chance(0.35) ? close_event(r) : event("cancel");
 }
 
 // Any event type with valid fields: what a confused or replaying sender might send.
@@ -39,6 +75,11 @@ json any_event(DemoRandom &r) {
         event("fail", "reason", "carrier_error"),
         event("transfer", "to", "+18885550999"),
         {{"type", "annotate"}, {"topic", "noise"}},
+        {{"type", "takeover"}, {"minutes", 3}},
+        event("handback"),
+        event("close"),
+        event("finalize"),
+        {{"type", "message"}, {"role", "agent"}, {"template", {{"name", "noise"}}}},
     };
     return r.pick(all);
 }
@@ -59,6 +100,13 @@ const std::vector<std::string> &malformed() {
         R"({"type":"end","reason":""})",
         R"({"type":"annotate","tags":"not-an-array"})",
         R"({"event_id":"no-type"})",
+        R"({"type":"takeover","minutes":0})",
+        R"({"type":"handback","minutes":5})",
+        R"({"type":"close","skip_notifications":"yes"})",
+        R"({"type":"finalize","recording_details":{}})",
+        R"({"type":"message","role":"user","template":{"name":"t"}})",
+        R"({"type":"message","role":"agent","text":"x","template":{"name":"t"}})",
+        R"({"type":"message","role":"agent","template":{"variables":{}}})",
         R"([])",
     };
     return all;
@@ -78,12 +126,13 @@ const std::vector<std::string> kAgentLines = {"Happy to help!",  "Let me look th
 class Builder {
 public:
     Builder(DemoRandom &r, ConversationScript &script, int64_t created_ms,
-            std::string id_prefix = "ev-")
+            std::string id_prefix = "ev-", std::string channel = "")
         : r_(r),
           script_(script),
           created_(created_ms),
           now_(created_ms),
-          id_prefix_(std::move(id_prefix)) {}
+          id_prefix_(std::move(id_prefix)),
+          channel_(std::move(channel)) {}
 
     DemoRandom &random() { return r_; }
     int64_t now() const { return now_; }
@@ -119,7 +168,8 @@ public:
         push(at_ms, kind, std::move(body));
     }
 
-    // `n` messages, roles alternating from `first` (a human steps in now and then).
+    // `n` messages, roles alternating from `first` (a human steps in now and then, or takes
+    // over for a while).
     void talk(int n, std::string role, int64_t lo_ms, int64_t hi_ms,
               const std::optional<int64_t> &idle_minutes) {
         for (int i = 0; i < n; ++i) {
@@ -132,21 +182,63 @@ public:
             } else {
                 wait(lo_ms, hi_ms);
             }
-            const std::string who = r_.chance(0.1) ? "human" : role;
-            const auto &lines = who == "user" ? kUserLines : kAgentLines;
-            send({{"type", "message"}, {"role", who}, {"text", r_.pick(lines)}});
+            if (r_.chance(0.06)) takeover();
+            if (r_.chance(0.01)) send(event("handback"));  // nobody had taken over
+            say(r_.chance(0.1) ? "human" : role);
             role = role == "user" ? "agent" : "user";
+        }
+    }
+
+    // One message from `who`; the business side sends a template now and then on whatsapp.
+    void say(const std::string &who) {
+        json m = {{"type", "message"}, {"role", who}};
+        if (who != "user" && channel_ == "whatsapp" && r_.chance(0.12)) {
+            m["template"] = a_template(r_);
+        } else {
+            m["text"] = r_.pick(who == "user" ? kUserLines : kAgentLines);
+        }
+        send(m);
+    }
+
+    // A human takes over: speaks (the agent, trying to, is refused), then hands back, lets
+    // the takeover timer run out (the agent speaks right at it), or takes over again.
+    void takeover() {
+        json t = event("takeover");
+        int64_t minutes = 10;
+        if (r_.chance(0.7)) t["minutes"] = minutes = r_.between(1, 20);
+        const int64_t from = now_;
+        send(t);
+        for (int i = 0, n = static_cast<int>(r_.between(1, 4)); i < n; ++i) {
+            wait(5 * kSecond, 90 * kSecond);
+            say(r_.chance(0.6) ? "human" : (r_.chance(0.6) ? "agent" : "user"));
+        }
+        enum class End { handback, expire, again };
+        switch (r_.choose<End>({{50, End::handback}, {30, End::expire}, {20, End::again}})) {
+            case End::handback:
+                wait(2 * kSecond, 60 * kSecond);
+                send(event("handback"));
+                break;
+            case End::expire:
+                at(from + minutes * kMinute + r_.between(-2, 2) * kSecond / 2);
+                say("agent");
+                break;
+            case End::again:
+                wait(5 * kSecond, 60 * kSecond);
+                send({{"type", "takeover"}, {"minutes", r_.between(1, 5)}});
+                say("human");
+                break;
         }
     }
 
     // How an open conversation ends, if anyone says so.
     void ending(int64_t lo_ms, int64_t hi_ms) {
-        enum class End { end, end_reason, transfer, fail, silent };
-        const End how = r_.choose<End>({{45, End::end},
-                                        {15, End::end_reason},
+        enum class End { end, end_reason, transfer, fail, close, silent };
+        const End how = r_.choose<End>({{40, End::end},
+                                        {13, End::end_reason},
                                         {8, End::transfer},
                                         {7, End::fail},
-                                        {25, End::silent}});
+                                        {9, End::close},
+                                        {23, End::silent}});
         wait(lo_ms, hi_ms);
         switch (how) {
             case End::end:
@@ -160,6 +252,9 @@ public:
                 break;
             case End::fail:
                 send(event("fail", "reason", "call_dropped"));
+                break;
+            case End::close:
+                send(close_event(r_));
                 break;
             case End::silent:  // the idle or max-open timer
                 break;
@@ -201,6 +296,7 @@ private:
     int64_t now_;
     int64_t latest_ = 0;
     std::string id_prefix_;
+    std::string channel_;
     int sent_ = 0;
 };
 
@@ -283,7 +379,7 @@ void outbound_call(Builder &b, const json &request) {
         case Call::cancel:
         case Call::ring_cancel:
             b.wait(kSecond, 30 * kSecond);
-            b.send(event("cancel"));
+            b.send(cancel_or_close(r));
             break;
         case Call::fail:
         case Call::ring_fail:
@@ -328,7 +424,7 @@ void inbound_call(Builder &b, const json &request) {
             break;
         case Call::cancel:
             b.wait(2 * kSecond, 40 * kSecond);
-            b.send(event("cancel"));
+            b.send(cancel_or_close(r));
             break;
         case Call::no_answer:
             b.wait(10 * kSecond, 55 * kSecond);
@@ -372,7 +468,7 @@ void web_call(Builder &b, const json &request) {
             break;
         case Web::cancel:
             b.wait(10 * kSecond, 300 * kSecond);
-            b.send(event("cancel"));
+            b.send(cancel_or_close(r));
             break;
         case Web::fail:
             b.wait(5 * kSecond, 60 * kSecond);
@@ -419,7 +515,7 @@ void email(Builder &b, const json &request) {
             break;
         case Mail::recalled:
             b.wait(kSecond, 10 * kMinute);
-            b.send(event("cancel"));
+            b.send(cancel_or_close(r));
             break;
         case Mail::silent:  // never delivered: the max-open timer
             break;
@@ -433,16 +529,64 @@ void chat(Builder &b, const json &request) {
     b.ending(5 * kSecond, 60 * kSecond);
 }
 
+// WhatsApp: who speaks first matters. Inbound, the contact mostly writes first (opening the
+// window); outbound, the contact answers the template, or the agent follows up unanswered
+// (refused unless the contact's window is still open from an earlier conversation).
+void whatsapp(Builder &b, const json &request) {
+    DemoRandom &r = b.random();
+    const bool inbound = request.value("direction", std::string("outbound")) == "inbound";
+    b.talk(static_cast<int>(r.between(1, 10)), r.chance(inbound ? 0.8 : 0.55) ? "user" : "agent",
+           5 * kSecond, 120 * kSecond, idle_of(request));
+    b.ending(5 * kSecond, 60 * kSecond);
+}
+
+// A WhatsApp contact: one of a few regulars (their window spans conversations and days), or
+// a newcomer shared by a few conversations in a row.
+std::string whatsapp_contact(DemoRandom &r, uint64_t index) {
+    char buf[24];
+    const bool regular = r.chance(0.65);
+    const auto number = regular ? r.between(0, 9) : static_cast<int64_t>(index / 64 % 9000);
+    std::snprintf(buf, sizeof buf, "+1415%d%04lld", regular ? 777 : 888,
+                  static_cast<long long>(number));
+    return buf;
+}
+
+// The host after the conversation: close (sometimes twice, often once it has ended anyway),
+// and the wrap-up: finalize well before the wrap-up timer, or after it fired.
+void after_the_end(Builder &b, int64_t wrap_up_ms) {
+    DemoRandom &r = b.random();
+    if (r.chance(0.2)) {
+        b.wait(kSecond, 5 * kMinute);
+        b.send(close_event(r));
+        if (r.chance(0.3)) {
+            b.wait(kSecond, 2 * kMinute);
+            b.send(close_event(r));
+        }
+    }
+    if (r.chance(0.35)) {
+        const bool late = r.chance(0.4);
+        b.wait(late ? wrap_up_ms + kMinute : kSecond,
+               late ? wrap_up_ms + 30 * kMinute : wrap_up_ms / 2);
+        b.send(finalize_event(r));
+        if (r.chance(0.15)) {  // again: its fields are still recorded (or nothing at all)
+            b.wait(kSecond, 10 * kMinute);
+            b.send(finalize_event(r));
+        }
+    }
+}
+
 // The create request: channel, direction, agent reference and timeouts, sometimes wrong.
 json create_request(DemoRandom &r, uint64_t index, int org,
                     const std::vector<std::string> &published_versions,
                     const std::string &unpublished_version, bool &refused, bool &tie) {
-    enum class Kind { outbound_call, inbound_call, web, mail, text };
-    const Kind kind = r.choose<Kind>({{25, Kind::outbound_call},
-                                      {10, Kind::inbound_call},
-                                      {15, Kind::web},
-                                      {20, Kind::mail},
-                                      {30, Kind::text}});
+    enum class Kind { outbound_call, inbound_call, web, mail, text, sms, whatsapp };
+    const Kind kind = r.choose<Kind>({{22, Kind::outbound_call},
+                                      {9, Kind::inbound_call},
+                                      {13, Kind::web},
+                                      {17, Kind::mail},
+                                      {19, Kind::text},
+                                      {8, Kind::sms},
+                                      {12, Kind::whatsapp}});
     json q;
     const std::string n = std::to_string(index);
     switch (kind) {
@@ -465,13 +609,41 @@ json create_request(DemoRandom &r, uint64_t index, int org,
         case Kind::text:
             q["channel"] = "text";
             break;
+        case Kind::sms:
+            q["channel"] = "sms";
+            break;
+        case Kind::whatsapp:
+            q["channel"] = "whatsapp";
+            break;
     }
+    const bool messaging = kind == Kind::sms || kind == Kind::whatsapp;
     if (q["channel"] != "telephone") {
         q["user_id"] = "user_" + n;
         const double d = r.unit();
         if (d < 0.15) q["direction"] = "inbound";
         if (d >= 0.15 && d < 0.25) q["direction"] = "outbound";
     }
+    if (messaging) {  // a phone number, and the business number given or the agent's
+        q["user_id"] = kind == Kind::whatsapp
+                           ? whatsapp_contact(r, index)
+                           : "+1415666" + std::to_string(1000 + r.between(0, 8999));
+        if (r.chance(0.4)) q["from_number"] = r.chance(0.5) ? kPhone[org] : kOtherBusiness[org];
+        // Outbound WhatsApp opens with a template, or tries without (refused if the window
+        // is closed).
+        if (kind == Kind::whatsapp && q.value("direction", std::string("outbound")) == "outbound" &&
+            r.chance(0.75)) {
+            q["message"] = {{"type", "template"}, {"template", a_template(r)}};
+        }
+    }
+    if (r.chance(0.08)) {  // seed messages: the history so far
+        q["messages"] = json::array();
+        for (int i = 0, k = static_cast<int>(r.between(1, 3)); i < k; ++i) {
+            const bool user = r.chance(0.6);
+            q["messages"].push_back({{"role", user ? "user" : "agent"},
+                                     {"text", r.pick(user ? kUserLines : kAgentLines)}});
+        }
+    }
+    if (r.chance(0.15)) q["tags"] = json::array({"sim", r.chance(0.5) ? "vip" : "new"});
     // The agent: by id (latest or a version), by version id, inline, or by the number dialled.
     const double a = r.unit();
     if (kind == Kind::inbound_call && a < 0.5) {
@@ -497,7 +669,7 @@ json create_request(DemoRandom &r, uint64_t index, int org,
     // so both run out on the same millisecond).
     tie = r.chance(0.05);
     if (tie) {
-        if (kind == Kind::text) {
+        if (kind == Kind::text || messaging) {
             q["idle_timeout_minutes"] = q["max_open_minutes"] = r.between(1, 20);
         } else if (kind == Kind::web) {
             q["max_open_minutes"] = kTokenTtlSeconds / 60;
@@ -514,7 +686,7 @@ json create_request(DemoRandom &r, uint64_t index, int org,
     // Now and then a request the engine must refuse.
     refused = r.chance(0.04);
     if (refused) {
-        switch (r.between(0, 7)) {
+        switch (r.between(0, 9)) {
             case 0:
                 q.erase("agent_number"), q.erase("agent_version_id"), q.erase("agent_config");
                 q["agent_id"] = "nobody";
@@ -549,8 +721,16 @@ json create_request(DemoRandom &r, uint64_t index, int org,
                     q["channel"] = "fax";
                 }
                 break;
+            case 7:  // a business number off the messaging channels, or not E.164
+                q["from_number"] = messaging ? "18885550100" : kPhone[org];
+                break;
+            case 8:  // a template off whatsapp, or one without a name
+                q["message"] = {
+                    {"type", "template"},
+                    {"template", kind == Kind::whatsapp ? json::object() : json{{"name", "x"}}}};
+                break;
             default:
-                q["user_id"] = "";
+                q["user_id"] = messaging ? "user_" + n : "";
                 break;
         }
     }
@@ -558,6 +738,11 @@ json create_request(DemoRandom &r, uint64_t index, int org,
 }
 
 }  // namespace
+
+int64_t wrap_up_seconds(uint64_t seed) {
+    DemoRandom r(seed ^ 0x77a9'0f3c'5d21'b6e4ULL);
+    return r.between(60, 900);
+}
 
 std::string Workload::organization(int org) {
     return org == 0 ? "org_sim_a" : "org_sim_b";
@@ -610,8 +795,8 @@ ConversationScript Workload::script(uint64_t index, int64_t created_ms) {
     s.request = request.dump();
     if (refused) return s;  // nothing follows a refused create
 
-    Builder b(r, s, created_ms);
     const std::string channel = request["channel"];
+    Builder b(r, s, created_ms, "ev-", channel);
     if (tie) {
         // silence: the two timers decide
     } else if (channel == "telephone") {
@@ -624,9 +809,12 @@ ConversationScript Workload::script(uint64_t index, int64_t created_ms) {
         web_call(b, request);
     } else if (channel == "email") {
         email(b, request);
+    } else if (channel == "whatsapp") {
+        whatsapp(b, request);
     } else {
-        chat(b, request);
+        chat(b, request);  // text, sms
     }
+    if (!tie) after_the_end(b, wrap_up_ms_);
 
     const int64_t span_end = std::max(b.now(), b.latest()) + 10 * kMinute;
     // Post-call work: an annotation, possibly after the end.

@@ -25,6 +25,9 @@ constexpr int64_t kRingTimeoutSeconds = 60;
 constexpr int64_t kDialTimeoutSeconds = 300;
 constexpr int64_t kTokenTtlSeconds = 600;
 constexpr int64_t kPlatformMaxOpenMinutes = 240;
+// The wrap-up timeout is drawn from the seed: 60-900 s, so that the wrap-up deadline falls
+// before, between and after the ticks (20 s - 15 min apart).
+int64_t wrap_up_seconds(uint64_t seed);
 
 struct Delivery {
     enum class Kind {
@@ -47,7 +50,8 @@ struct ConversationScript {
 
 class Workload {
 public:
-    explicit Workload(uint64_t seed) : random_(seed) {}
+    Workload(uint64_t seed, int64_t wrap_up_seconds)
+        : random_(seed), wrap_up_ms_(wrap_up_seconds * 1000) {}
 
     // The agents of organization `org`, as agent_put requests.
     static std::vector<nlohmann::json> agents(int org);
@@ -65,6 +69,7 @@ public:
 
 private:
     DemoRandom random_;
+    int64_t wrap_up_ms_;
     std::vector<std::string> published_[kOrganizations];
     std::string unpublished_[kOrganizations];
 };

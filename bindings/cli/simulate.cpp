@@ -5,13 +5,14 @@
 // step: the model predicts its code, the feed events it appends and the conversation it
 // leaves; the engine's answer, convo_events and convo_get must agree, or the run stops with
 // a report. Conversations live a few virtual hours, so the run is a sliding window: each is
-// created when its time comes and forgotten once it is closed and verified.
+// created when its time comes and forgotten once it is closed, wrapped up and verified.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -19,6 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <queue>
+#include <set>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -128,20 +130,92 @@ struct Action {
 struct Counts {
     uint64_t steps = 0, creates = 0, refused_creates = 0, repeated_creates = 0, dispatches = 0,
              ticks = 0, restarts = 0, events = 0, timers_by_tick = 0, timers_by_dispatch = 0,
-             retries_absorbed = 0, late_at_used = 0, at_ignored = 0, retired = 0, peak_live = 0;
-    std::map<std::string, uint64_t> codes;  // dispatch outcomes by code name
+             retries_absorbed = 0, late_at_used = 0, at_ignored = 0, retired = 0, peak_live = 0,
+             peak_contacts = 0;
+    std::map<std::string, uint64_t> codes;     // dispatch outcomes by code name
+    std::map<std::string, uint64_t> by_timer;  // firings by timer name
     std::map<std::pair<std::string, std::string>, uint64_t> finals;  // (status, channel)
 };
 
-std::string coverage_line(const sim::Coverage &c) {
-    return std::to_string(c.accepted.size()) + "/" +
-           std::to_string(sim::Coverage::accepted_total()) +
-           " allowed (event, status, channel) rows taken, " + std::to_string(c.refused.size()) +
-           "/" + std::to_string(sim::Coverage::refused_total()) +
-           " forbidden (event, status) cells refused, " + std::to_string(c.timers.size()) + "/" +
-           std::to_string(sim::Coverage::timers_total()) + " (timer, status) firings; " +
+// What there is to exercise, from the engine's own table (convo_describe(); the model does
+// not read it): allowed (event, status, channel) rows, forbidden (event, status) cells and
+// (timer, status) pairs, counting only the (status, channel) pairs a conversation can reach.
+struct CoverageTotals {
+    std::set<std::tuple<std::string, int, int>> rows;
+    std::set<std::pair<std::string, int>> cells;
+    std::set<std::pair<std::string, int>> timers;
+};
+
+CoverageTotals coverage_totals(const json &describe) {
+    CoverageTotals t;
+    // Each (status, channel) pair the rows of `event` allow.
+    std::map<std::string, std::set<std::pair<int, int>>> allowed;
+    auto each_reachable = [](const json &statuses, const json &channels, auto &&fn) {
+        for (const json &st : statuses) {
+            for (const json &ch : channels) {
+                const auto s = sim::status_named(st.get<std::string>());
+                const auto c = sim::channel_named(ch.get<std::string>());
+                if (s && c && sim::reachable(*s, *c))
+                    fn(static_cast<int>(*s), static_cast<int>(*c));
+            }
+        }
+    };
+    json every_channel = json::array();
+    for (std::size_t ch = 0; ch < sim::kChannels; ++ch) {
+        every_channel.push_back(sim::name(static_cast<sim::Channel>(ch)));
+    }
+    for (const json &e : describe.at("events")) {
+        const std::string event = e.at("name").get<std::string>();
+        auto &pairs = allowed[event];
+        for (const json &row : e.at("transitions")) {
+            each_reachable(json::array({row.at("from")}), row.at("channels"), [&](int s, int c) {
+                pairs.insert({s, c});
+                t.rows.insert({event, s, c});
+            });
+        }
+    }
+    json statuses = json::array();
+    for (const json &st : describe.at("statuses")) statuses.push_back(st.at("name"));
+    for (const auto &[event, pairs] : allowed) {
+        each_reachable(statuses, every_channel, [&, &event = event, &pairs = pairs](int s, int c) {
+            if (pairs.count({s, c}) == 0) t.cells.insert({event, s});
+        });
+    }
+    for (const json &timer : describe.at("timers")) {
+        const std::string name = timer.at("name").get<std::string>();
+        each_reachable(timer.at("armed_in"), timer.at("channels"), [&](int s, int) {
+            t.timers.insert({name, s});
+        });
+    }
+    return t;
+}
+
+template <typename Set, typename Key, typename Map>
+std::string fraction(const Set &taken, const std::set<Key> &total, Map map) {
+    std::size_t n = 0;
+    for (const auto &x : taken) n += total.count(map(x));
+    return std::to_string(n) + "/" + std::to_string(total.size());
+}
+
+std::string coverage_line(const sim::Coverage &c, const CoverageTotals &t) {
+    const auto same = [](const auto &x) { return x; };
+    const auto timer_named = [](const std::pair<int, int> &x) {
+        return std::make_pair(std::string(sim::name(static_cast<sim::Timer>(x.first))), x.second);
+    };
+    return fraction(c.accepted, t.rows, same) + " allowed (event, status, channel) rows taken, " +
+           fraction(c.refused, t.cells, same) + " forbidden (event, status) cells refused, " +
+           fraction(c.timers, t.timers, timer_named) + " (timer, status) firings; " +
            std::to_string(c.event_on_deadline) + " events on their deadline's millisecond, " +
            std::to_string(c.timer_ties) + " two-timer ties";
+}
+
+// The rules besides the table, each with how often it decided a step.
+std::string rules_line(const sim::Coverage &c) {
+    std::string line;
+    for (const auto &[rule, count] : c.rules) {
+        line += (line.empty() ? "" : "; ") + rule + " " + std::to_string(count);
+    }
+    return line;
 }
 
 std::vector<int> every_organization() {
@@ -171,6 +245,7 @@ private:
                     {"ring_timeout_seconds", sim::kRingTimeoutSeconds},
                     {"dial_timeout_seconds", sim::kDialTimeoutSeconds},
                     {"token_ttl_seconds", sim::kTokenTtlSeconds},
+                    {"wrap_up_timeout_seconds", wrap_up_seconds_},
                     {"platform_max_open_minutes", sim::kPlatformMaxOpenMinutes},
                     {"log_level", "off"}}
             .dump();
@@ -224,6 +299,16 @@ private:
     void expect_stored(const Conversation &c) {
         expect_conversation(c, sessions_[c.org]->get(c.id), "convo_get");
     }
+    void expect_answer(const std::string &what, const sim::Prediction &p,
+                       const Session::Attempt &got);
+    void expect_next_deadline(const std::string &what) {
+        const auto expected = model_.next_deadline();
+        const auto actual = engine_->next_deadline();
+        auto text = [](const std::optional<int64_t> &ms) {
+            return ms ? json(format_rfc3339(*ms)) : json();
+        };
+        if (actual != expected) diverge(what, text(expected), text(actual));
+    }
     [[noreturn]] void diverge(const std::string &what, const json &expected, const json &actual);
     void note(const std::string &operation, std::optional<uint64_t> key);
 
@@ -234,10 +319,13 @@ private:
     std::unique_ptr<Subscription> tap_subscription_;
     FeedTap tap_;
 
+    // The wrap-up timeout is drawn from the seed (sim::wrap_up_seconds), like everything else.
+    int64_t wrap_up_seconds_ = sim::wrap_up_seconds(args_.seed);
     sim::ReferenceModel model_{sim::ModelOptions{
         sim::kRingTimeoutSeconds * kMsPerSecond, sim::kDialTimeoutSeconds *kMsPerSecond,
-        sim::kTokenTtlSeconds *kMsPerSecond, sim::kPlatformMaxOpenMinutes}};
-    sim::Workload workload_{args_.seed};
+        sim::kTokenTtlSeconds *kMsPerSecond, sim::kPlatformMaxOpenMinutes,
+        wrap_up_seconds_ *kMsPerSecond}};
+    sim::Workload workload_{args_.seed, wrap_up_seconds_};
     DemoRandom dice_{args_.seed ^ 0x5eed5eed5eedULL};  // the simulator's own choices
 
     int64_t start_ms_ = 0;
@@ -256,6 +344,7 @@ private:
     std::vector<Conversation> retired_sample_;  // closed: their view no longer changes
 
     Counts counts_;
+    CoverageTotals totals_;
     std::string operation_;  // the step being checked, for reports
     std::optional<uint64_t> operation_key_;
     std::chrono::steady_clock::time_point wall_start_ = std::chrono::steady_clock::now();
@@ -298,7 +387,7 @@ void Simulator::diverge(const std::string &what, const json &expected, const jso
             os << "  conversation " << (it->second.id.empty() ? "(not created)" : it->second.id)
                << ", created by " << it->second.script.request << "\n";
             if (const Conversation *c = model_.find(*operation_key_)) {
-                os << "  model now   " << q(sim::ReferenceModel::view(*c, now_)) << "\n";
+                os << "  model now   " << q(model_.view(*c, now_)) << "\n";
             }
             os << "  its operations so far:\n";
             for (const std::string &line : it->second.history) os << "    " << line << "\n";
@@ -308,6 +397,19 @@ void Simulator::diverge(const std::string &what, const json &expected, const jso
        << args_.conversations << " --days " << args_.days << " --restarts " << restart_times_.size()
        << " --trace";
     throw Divergence(os.str());
+}
+
+// The code, and the detail as far as the model predicts it (exactly, or the field it names).
+void Simulator::expect_answer(const std::string &what, const sim::Prediction &p,
+                              const Session::Attempt &got) {
+    if (got.code != p.code) {
+        diverge(what + " code (engine said: " + (got.detail.empty() ? "-" : got.detail) + ")",
+                convo_code_name(p.code), convo_code_name(got.code));
+    }
+    if (p.detail && got.detail != *p.detail) diverge("error detail", *p.detail, got.detail);
+    if (p.detail_field && got.detail.rfind(*p.detail_field + ": ", 0) != 0) {
+        diverge("error detail names the field", *p.detail_field + ": ...", got.detail);
+    }
 }
 
 // ---- feed ----
@@ -385,24 +487,26 @@ void Simulator::expect_events(const std::vector<json> &expected, const std::vect
         return;
     }
     // A tick: deadline order, but the engine may order equal deadlines of different
-    // conversations as it likes. One event per conversation.
-    std::unordered_map<std::string, const json *> by_id;
-    for (const json &e : expected) by_id[e.at("conversation_id").get<std::string>()] = &e;
+    // conversations as it likes. A conversation's own events (a takeover ending, then its idle
+    // timeout; a closing timer, then its wrap-up) come in the model's order.
+    std::unordered_map<std::string, std::deque<const json *>> by_id;
+    for (const json &e : expected) by_id[e.at("conversation_id").get<std::string>()].push_back(&e);
     std::string previous_at;
     for (const json &e : actual) {
         const std::string at = e.at("at").get<std::string>();
         if (at < previous_at) diverge("tick events in deadline order", previous_at, e);
         previous_at = at;
-        const auto it = by_id.find(e.at("conversation_id").get<std::string>());
-        if (it == by_id.end()) diverge("a timer event the model did not expect", json(), e);
-        if (without_seq(e) != *it->second) diverge("timer event", *it->second, e);
+        auto &queue = by_id[e.at("conversation_id").get<std::string>()];
+        if (queue.empty()) diverge("a timer event the model did not expect", json(), e);
+        if (without_seq(e) != *queue.front()) diverge("timer event", *queue.front(), e);
+        queue.pop_front();
     }
 }
 
 // Compares the conversation JSON the engine returned with the model's view of it.
 void Simulator::expect_conversation(const Conversation &c, const std::string &actual_text,
                                     const std::string &what) {
-    const json expected = sim::ReferenceModel::view(c, now_);
+    const json expected = model_.view(c, now_);
     const json actual = json::parse(actual_text);
     for (const auto &[key, value] : expected.items()) {
         json got;
@@ -458,10 +562,7 @@ void Simulator::create(uint64_t index) {
     const sim::CreatePlan plan =
         model_.plan_create(org, sim::Workload::organization(org), json::parse(request), now_);
     const Session::Attempt got = sessions_[org]->try_create(request);
-    if (got.code != plan.prediction.code) {
-        diverge("create code (" + got.detail + ")", convo_code_name(plan.prediction.code),
-                convo_code_name(got.code));
-    }
+    expect_answer("create", plan.prediction, got);
     if (got.code != CONVO_OK) {
         ++counts_.refused_creates;
         expect_events({}, new_events({org}), false);
@@ -473,7 +574,8 @@ void Simulator::create(uint64_t index) {
                                ? body["contact_id"].get<std::string>()
                                : body.at("conversation").at("id").get<std::string>();
     live.id = id;
-    const int expected_http = plan.channel == sim::Channel::telephone ? 202 : 200;
+    const int expected_http =
+        plan.channel == sim::Channel::telephone ? 202 : 200;  // sms, whatsapp: 200
     if (got.http_status != expected_http)
         diverge("create HTTP status", expected_http, got.http_status);
     if (plan.client_id && id != *plan.client_id)
@@ -493,6 +595,8 @@ void Simulator::create(uint64_t index) {
                                   got.http_status, now_, expected);
         switch (plan.channel) {
             case sim::Channel::text:
+            case sim::Channel::sms:
+            case sim::Channel::whatsapp:
             case sim::Channel::email: {
                 const json start = plan.starting_message ? json(*plan.starting_message) : json();
                 if (body.value("starting_message", json("missing")) != start) {
@@ -542,10 +646,7 @@ void Simulator::deliver(uint64_t key) {
         const sim::CreatePlan plan =
             model_.plan_create(as, sim::Workload::organization(as), json::parse(d.body), now_);
         const Session::Attempt got = sessions_[as]->try_create(d.body);
-        if (got.code != plan.prediction.code) {
-            diverge("create code (" + got.detail + ")", convo_code_name(plan.prediction.code),
-                    convo_code_name(got.code));
-        }
+        expect_answer("create", plan.prediction, got);
         const Conversation &c = *model_.find(key);
         if (got.code == CONVO_OK) {
             ++counts_.repeated_creates;
@@ -587,15 +688,13 @@ void Simulator::deliver(uint64_t key) {
         std::cerr << "  -> " << convo_code_name(got.code) << " " << got.detail << " ("
                   << p.events.size() << " events expected)\n";
     }
-    if (got.code != p.code) {
-        diverge("dispatch code (engine said: " + (got.detail.empty() ? "-" : got.detail) + ")",
-                convo_code_name(p.code), convo_code_name(got.code));
-    }
-    if (p.detail && got.detail != *p.detail) diverge("error detail", *p.detail, got.detail);
+    expect_answer("dispatch", p, got);
 
     const Conversation &after = *model_.find(key);
     for (const json &e : p.events) {
-        if (e.at("data").contains("timer")) ++counts_.timers_by_dispatch;
+        if (!e.at("data").contains("timer")) continue;
+        ++counts_.timers_by_dispatch;
+        ++counts_.by_timer[e["data"]["timer"].get<std::string>()];
     }
     if (got.code == CONVO_OK && seen_id && as == org && target) ++counts_.retries_absorbed;
     if (event.is_object() && event.contains("at") && event["at"].is_string() &&
@@ -627,21 +726,26 @@ void Simulator::tick() {
     counts_.timers_by_tick += n;
     std::vector<json> expected;
     expected.reserve(fired.size());
-    for (const sim::Fired &f : fired) expected.push_back(f.event);
+    for (const sim::Fired &f : fired) {
+        expected.push_back(f.event);
+        ++counts_.by_timer[f.event["data"]["timer"].get<std::string>()];
+    }
     const std::vector<int> orgs = every_organization();
-    expect_events(expected, new_events(orgs), true);
+    const std::vector<json> actual = new_events(orgs);
+    if (args_.trace) {
+        for (const json &e : actual) {
+            std::cerr << "     " << e.at("at").get<std::string>() << " "
+                      << e.at("conversation_id").get<std::string>() << " "
+                      << e.at("type").get<std::string>() << " " << e.at("data").dump() << '\n';
+        }
+    }
+    expect_events(expected, actual, true);
     for (const sim::Fired &f : fired) {
         operation_key_ = f.key;
         expect_stored(*model_.find(f.key));
     }
     operation_key_.reset();
-    const auto expected_next = model_.next_deadline();
-    const auto next = engine_->next_deadline();
-    if (next != expected_next) {
-        diverge("convo_next_deadline",
-                expected_next ? json(format_rfc3339(*expected_next)) : json(),
-                next ? json(format_rfc3339(*next)) : json());
-    }
+    expect_next_deadline("convo_next_deadline");
 }
 
 void Simulator::restart() {
@@ -683,20 +787,15 @@ void Simulator::restart() {
     for (const Conversation &c : retired_sample_) {
         expect_conversation(c, sessions_[c.org]->get(c.id), "closed conversation after reopening");
     }
-    const auto expected_next = model_.next_deadline();
-    const auto next = engine_->next_deadline();
-    if (next != expected_next) {
-        diverge("convo_next_deadline after reopening",
-                expected_next ? json(format_rfc3339(*expected_next)) : json(),
-                next ? json(format_rfc3339(*next)) : json());
-    }
+    expect_next_deadline("convo_next_deadline after reopening");
 }
 
-// A conversation whose deliveries are done leaves once it is closed (its timers will close
-// it: every open status has the max-open deadline).
+// A conversation whose deliveries are done leaves once it is closed and wrapped up (its timers
+// see to both: every open status has the max-open deadline, every ended one with a pending
+// wrap-up the wrap-up deadline).
 void Simulator::retire(uint64_t key) {
     const Conversation *c = model_.find(key);
-    if (!sim::terminal(c->status)) {
+    if (!sim::terminal(c->status) || c->wrap_up != sim::WrapUp::done) {
         const int64_t deadline = c->next_deadline()->first;
         schedule(std::max(deadline, now_) + dice_.between(kMsPerMinute, 10 * kMsPerMinute),
                  Action::Kind::retire, key);
@@ -766,6 +865,7 @@ void Simulator::run() {
     span_ms_ = static_cast<int64_t>(args_.days) * kMsPerDay;
     now_ = start_ms_;
     open_engine(start_ms_);
+    totals_ = coverage_totals(json::parse(engine_->describe()));
     setup_agents();
     const int restarts = args_.restarts.value_or(args_.days);
     for (int i = 0; i < restarts; ++i)
@@ -823,6 +923,7 @@ void Simulator::run() {
                 break;
         }
         counts_.peak_live = std::max<uint64_t>(counts_.peak_live, live_.size());
+        counts_.peak_contacts = std::max<uint64_t>(counts_.peak_contacts, model_.contacts());
     }
     finish();
     progress.finish("done, virtual " + format_rfc3339(now_).substr(0, 16));
@@ -839,6 +940,10 @@ void Simulator::run() {
     std::snprintf(wall_text, sizeof wall_text, "%.2f s", wall);
     std::ostringstream codes;
     for (const auto &[code, count] : counts_.codes) codes << code << " " << count << "  ";
+    std::ostringstream timers;
+    for (const auto &[timer, count] : counts_.by_timer) {
+        timers << (timers.tellp() > 0 ? ", " : "") << timer << " " << count;
+    }
 
     std::cout << "\nconvo simulate summary\n"
               << "  seed            " << args_.seed << "\n"
@@ -854,25 +959,31 @@ void Simulator::run() {
               << counts_.late_at_used << " late events at their own time, " << counts_.at_ignored
               << " with `at` out of range (now used)\n"
               << "  timers fired    " << counts_.timers_by_tick << " by convo_tick, "
-              << counts_.timers_by_dispatch << " first by a later dispatch\n"
-              << "  lifecycle       " << coverage_line(model_.coverage()) << "\n"
+              << counts_.timers_by_dispatch << " first by a later dispatch (" << timers.str()
+              << ")\n"
+              << "  lifecycle       " << coverage_line(model_.coverage(), totals_) << "\n"
+              << "  rules           " << rules_line(model_.coverage()) << "\n"
               << "  feed events     " << counts_.events << " (seq 1.." << last_seq_
               << ", gapless, read back whole at the end)\n"
               << "  peak window     " << counts_.peak_live
-              << " conversations in the model at once\n"
+              << " conversations in the model at once, " << counts_.peak_contacts
+              << " WhatsApp contact windows\n"
+              << "  wrap-up         " << wrap_up_seconds_
+              << " s (wrap_up_timeout_seconds, drawn from the seed)\n"
               << "  divergences     0\n"
               << "  checksum        fnv1a64:" << checksum_.text() << "\n"
               << "  wall time       " << wall_text << " (" << rate(counts_.steps) << " steps/s, "
               << rate(counts_.retired + counts_.refused_creates) << " conversations/s)\n\n";
 
-    Table table({{"final status"},
-                 {"telephone", Align::right},
-                 {"webrtc", Align::right},
-                 {"email", Align::right},
-                 {"text", Align::right}});
+    std::vector<Column> columns{{"final status"}};
+    for (std::size_t ch = 0; ch < sim::kChannels; ++ch) {
+        columns.push_back({sim::name(static_cast<sim::Channel>(ch)), Align::right});
+    }
+    Table table(columns);
     for (const char *status : {"completed", "failed", "cancelled", "transferred", "unanswered"}) {
         std::vector<std::string> row{status};
-        for (const char *channel : {"telephone", "webrtc", "email", "text"}) {
+        for (std::size_t ch = 0; ch < sim::kChannels; ++ch) {
+            const char *channel = sim::name(static_cast<sim::Channel>(ch));
             const auto it = counts_.finals.find({status, channel});
             row.push_back(std::to_string(it == counts_.finals.end() ? 0 : it->second));
         }

@@ -361,6 +361,25 @@ TEST_F(SeedsTest, CloseEndsAnyOpenConversationAndASecondCloseChangesNothing) {
     EXPECT_EQ(dispatch(s_, chat, {{"type", "close"}, {"skip_notifications", "yes"}}).code, CONVO_EINVALID);
 }
 
+// Found by the simulation: a no-op's event_id was not kept, so its retry, after a deadline
+// passed, applied that deadline (or became a 409) instead of appending nothing.
+TEST_F(SeedsTest, ARetriedNoOpAppendsNothingEvenAfterADeadlinePassed) {
+    std::string id = make("text");
+    ASSERT_TRUE(dispatch(s_, id, {{"type", "end"}}).ok());
+    ASSERT_TRUE(dispatch(s_, id, {{"type", "close"}, {"event_id", "ev-close"}}).ok());
+    std::string chat = make("text");
+    ASSERT_TRUE(dispatch(s_, chat, {{"type", "handback"}, {"event_id", "ev-back"}}).ok());
+    ASSERT_TRUE(dispatch(s_, chat, {{"type", "end"}}).ok());
+    engine_->set_clock(kStartMs + 10 * kMin);  // both wrap-ups are overdue, not ticked
+    const uint64_t before = feed_end(s_);
+    Call close = dispatch(s_, id, {{"type", "close"}, {"event_id", "ev-close"}});
+    ASSERT_TRUE(close.ok()) << close.error;
+    EXPECT_EQ(close.body["wrap_up"], "pending");
+    Call back = dispatch(s_, chat, {{"type", "handback"}, {"event_id", "ev-back"}});
+    ASSERT_TRUE(back.ok()) << back.error << " (a retried accepted event is never a 409)";
+    EXPECT_EQ(feed_end(s_), before);
+}
+
 TEST_F(SeedsTest, FinalizeRecordsTheWrapUpOnceEndedAndLaterFieldsStillLand) {
     std::string id = make("text");
     EXPECT_EQ(dispatch(s_, id, {{"type", "finalize"}}).code, CONVO_ECONFLICT) << "still open";
