@@ -479,3 +479,101 @@ TEST(SeedsOptions, WrapUpTimeoutIsAPositiveNumberOfSeconds) {
 
 }  // namespace
 }  // namespace convo_test
+
+// ---- 5. each seed's JSON shape through the C API --------------------------------------------
+
+namespace convo_test {
+namespace {
+
+constexpr const char *kBot = "3c90c3cc-0d44-4b50-8888-8dd25736052b";
+
+class FormatsTest : public SeedsTest {
+protected:
+    void SetUp() override {
+        SeedsTest::SetUp();
+        json bot = standard_agent();
+        bot["id"] = kBot;
+        bot.erase("phone_number");
+        ASSERT_TRUE(agent_put(s_, bot).ok());
+    }
+    void use(const char *format) { ASSERT_EQ(convo_session_set_format(s_, format), CONVO_OK) << convo_last_error(); }
+};
+
+TEST_F(FormatsTest, UnknownFormatsAreRefusedAndTheSessionKeepsItsShape) {
+    EXPECT_EQ(convo_session_set_format(s_, "helloanny"), CONVO_EINVALID);
+    EXPECT_TRUE(NamesField(convo_last_error(), "format")) << convo_last_error();
+    EXPECT_EQ(convo_session_set_format(nullptr, "wassist"), CONVO_EMISUSE);
+    EXPECT_EQ(convo_session_set_format(s_, nullptr), CONVO_EMISUSE);
+    Call c = create(s_, request_for("text"));
+    ASSERT_TRUE(c.ok()) << c.error;
+    EXPECT_TRUE(c.body.contains("conversation")) << "still anyreach";
+}
+
+TEST_F(FormatsTest, WassistCreatesWhatsappConversationsAndNamesItsOwnFields) {
+    use("wassist");
+    const uint64_t before = feed_end(s_);
+    Call missing = create(s_, json{{"toNumber", kUser}});
+    EXPECT_EQ(missing.code, CONVO_EINVALID);
+    EXPECT_TRUE(NamesField(missing.error, "agentId")) << missing.error;
+    Call closed = create(s_, json{{"toNumber", kUser}, {"agentId", kBot}});
+    EXPECT_EQ(closed.code, CONVO_EPRECONDITION);
+    EXPECT_TRUE(NamesField(closed.error, "message")) << closed.error;
+    EXPECT_EQ(feed_end(s_), before);
+
+    Call c = create(s_, json{{"phoneNumber", kUser}, {"agentId", kBot},
+                             {"message", {{"type", "template"}, {"template", tmpl()}}}});
+    ASSERT_TRUE(c.ok()) << c.error;
+    EXPECT_EQ(c.http, 201);
+    const std::string id = c.body["id"].get<std::string>();
+    EXPECT_EQ(c.body, json({{"id", id}, {"contact", {{"phoneNumber", kUser}, {"name", nullptr}}},
+                            {"activeAgent", kBot}, {"chatWindowRemainingTime", "0"},
+                            {"lastMessage", "order_update"}, {"isHumanTakeover", "false"}, {"active", "true"}}));
+    Call user = dispatch(s_, id, message("user", "yes please"));
+    ASSERT_TRUE(user.ok()) << user.error;
+    EXPECT_EQ(user.body["chatWindowRemainingTime"], "86400");
+    Call t = dispatch(s_, id, {{"type", "takeover"}, {"durationMinutes", 15}});
+    ASSERT_TRUE(t.ok()) << t.error;
+    EXPECT_EQ(t.body["isHumanTakeover"], "true");
+    use("anyreach");
+    EXPECT_EQ(conv(id)["human_takeover_until"], at(15 * kMin)) << "the same conversation, natively";
+}
+
+TEST_F(FormatsTest, HelloAnnieConversationsGoOpenClosingClosed) {
+    use("helloannie");
+    Call bad = create(s_, json{{"medium", "FAX"}, {"botId", kBot}});
+    EXPECT_EQ(bad.code, CONVO_EINVALID);
+    EXPECT_TRUE(NamesField(bad.error, "medium")) << bad.error;
+    Call half = create(s_, json{{"medium", "CHAT"}, {"botId", kBot}, {"idleTimeoutMinutes", 2.5}});
+    EXPECT_TRUE(NamesField(half.error, "idleTimeoutMinutes")) << half.error;
+    Call empty = create(s_, json{{"medium", "CHAT"}, {"botId", kBot}, {"messages", {{{"role", "user"}, {"input", ""}}}}});
+    EXPECT_TRUE(NamesField(empty.error, "messages[0].input")) << empty.error;
+
+    Call c = create(s_, json{{"medium", "SMS"}, {"botId", kBot}, {"toNumber", kUser},
+                             {"messages", {{{"role", "user"}, {"input", "hi"}}}}, {"maxOpenMinutes", 30}});
+    ASSERT_TRUE(c.ok()) << c.error;
+    EXPECT_EQ(c.body["success"], true);
+    const json &d = c.body["data"];
+    EXPECT_EQ(d["status"], "OPEN");
+    EXPECT_EQ(d["medium"], "SMS");
+    EXPECT_EQ(d["botId"], kBot);
+    EXPECT_EQ(d["toNumber"], kUser);
+    const std::string id = d["conversationId"].get<std::string>();
+    Call closing = dispatch(s_, id, {{"type", "close"}, {"skipNotifications", true}});
+    ASSERT_TRUE(closing.ok()) << closing.error;
+    EXPECT_EQ(closing.body["data"]["status"], "CLOSING");
+    Call again = dispatch(s_, id, {{"type", "close"}});
+    EXPECT_EQ(again.body, closing.body) << "a second close returns the current state";
+    Call closed = dispatch(s_, id, {{"type", "finalize"}, {"summary", "done"}, {"actionsNeeded", {"call"}}});
+    ASSERT_TRUE(closed.ok()) << closed.error;
+    EXPECT_EQ(closed.body["data"]["status"], "CLOSED");
+    EXPECT_EQ(closed.body["data"]["actionsNeeded"], json({"call"}));
+    use("anyreach");
+    json native = conv(id);
+    EXPECT_EQ(native["channel"], "sms");
+    EXPECT_EQ(native["max_open_minutes"], 30);
+    EXPECT_EQ(native["user_turn_count"], 1);
+    EXPECT_EQ(native["wrap_up"], "done");
+}
+
+}  // namespace
+}  // namespace convo_test
