@@ -6,14 +6,22 @@ import { EventEmitter } from 'node:events';
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
-export type Channel = 'telephone' | 'webrtc' | 'email' | 'text';
+export type Channel = 'telephone' | 'webrtc' | 'email' | 'text' | 'sms' | 'whatsapp';
 export type Direction = 'outbound' | 'inbound';
 export type Status =
     | 'token_created' | 'triggered' | 'ringing' | 'in_progress'
     | 'completed' | 'failed' | 'cancelled' | 'transferred' | 'unanswered';
 export type EventType =
     | 'ringing' | 'answered' | 'joined' | 'delivered' | 'message' | 'end'
-    | 'cancel' | 'no_answer' | 'busy' | 'fail' | 'transfer' | 'annotate';
+    | 'cancel' | 'no_answer' | 'busy' | 'fail' | 'transfer' | 'annotate'
+    | 'takeover' | 'handback' | 'close' | 'finalize';
+/** Feed event types (convo_events, subscribers). */
+export type FeedEventType =
+    | 'created' | 'status_changed' | 'message' | 'annotated'
+    | 'takeover' | 'handback' | 'finalized';
+export type TimerName = 'idle' | 'max_open' | 'ring' | 'dial' | 'join' | 'takeover' | 'wrap_up';
+/** null while open; 'pending' from the moment a conversation ends; 'done' once finalized. */
+export type WrapUp = 'pending' | 'done';
 
 /** Session scopes, OR-ed together (CONVO_SCOPE_*). */
 export declare const Scope: Readonly<{
@@ -45,6 +53,9 @@ export interface EngineOptions {
     ringTimeoutSeconds?: number;
     dialTimeoutSeconds?: number;
     tokenTtlSeconds?: number;
+    /** How long an ended conversation's wrap-up stays pending before the engine finalizes it
+     *  (integer >= 1, default 300). */
+    wrapUpTimeoutSeconds?: number;
     webrtcUrl?: string;
     maxOpenPerOrganization?: number;
     logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'critical' | 'off';
@@ -60,6 +71,7 @@ export interface EngineOptions {
     ring_timeout_seconds?: number;
     dial_timeout_seconds?: number;
     token_ttl_seconds?: number;
+    wrap_up_timeout_seconds?: number;
     webrtc_url?: string;
     max_open_per_organization?: number;
     log_level?: EngineOptions['logLevel'];
@@ -110,10 +122,41 @@ export interface Agent {
     updated_at: string;
 }
 
+/**
+ * A WhatsApp message template (Wassist's SendMessageTemplateInput): sent as is, always allowed
+ * on whatsapp, also outside the contact's 24-hour window.
+ */
+export interface MessageTemplate {
+    name: string;
+    variables?: {
+        body?: string[];
+        header?: string;
+        buttons?: string[];
+        cards?: { body?: string[]; header?: string; buttons?: string[] }[];
+    };
+}
+
+/** A seed message of a create request: stored in order at creation, before the greeting. */
+export interface SeedMessage {
+    role: 'user' | 'agent';
+    text: string;
+}
+
 /** An AnyReach create request (unknown fields are InvalidRequestError). */
 export interface CreateRequest {
     channel: Channel;
+    /** telephone, sms, whatsapp: an E.164 number. */
     user_id: string;
+    /** sms, whatsapp: the business number (E.164); default the agent's phone_number. */
+    from_number?: string;
+    /** Seed messages (user seeds count as user turns; they do not open the WhatsApp window). */
+    messages?: SeedMessage[];
+    tags?: string[];
+    /**
+     * whatsapp only: open with a template (no greeting then). Required for an outbound whatsapp
+     * conversation while the contact's window is closed (else PreconditionFailedError).
+     */
+    message?: { type: 'template'; template: MessageTemplate };
     direction?: Direction;
     agent_id?: string;
     version?: number | 'latest';
@@ -133,8 +176,11 @@ export interface CreateRequest {
 
 export interface Message {
     role: 'user' | 'agent' | 'human';
-    text: string;
+    /** null for a template message. */
+    text: string | null;
     at: string;
+    /** Present on template messages only. */
+    template?: MessageTemplate;
 }
 
 /** A conversation; the sensitive keys are absent without Scope.SENSITIVE. */
@@ -166,6 +212,18 @@ export interface Conversation {
     topic: string | null;
     actions_needed: string[];
     transferred_to: string | null;
+    /** sms and whatsapp: the business number; else null. */
+    from_number: string | null;
+    /** True between a takeover and its end (handback, the takeover timer, the conversation ending). */
+    human_takeover: boolean;
+    /** The takeover timer's deadline, or null. */
+    human_takeover_until: string | null;
+    /** null while open; 'pending' once ended until finalize or the wrap-up timer; then 'done'. */
+    wrap_up: WrapUp | null;
+    /** whatsapp: when the contact's 24-hour window closes (null when closed); else null. */
+    chat_window_expires_at: string | null;
+    /** whatsapp: whole seconds left in the window (0 when closed); else null. */
+    chat_window_remaining_seconds: number | null;
     agent?: { id: string | null; name: string | null };
     summary?: string | null;
     initial_context?: string | null;
@@ -204,13 +262,24 @@ export interface ListPage {
     next_cursor: string | null;
 }
 
-/** A lifecycle event for dispatch(). */
+/**
+ * A lifecycle event for dispatch(). An agent message while a human has taken over is
+ * ConflictError; on whatsapp a business (agent or human) message with `text` while the
+ * contact's 24-hour window is closed is PreconditionFailedError (a `template` is always
+ * allowed). handback without a takeover, and close once ended, change nothing.
+ */
 export interface LifecycleEvent {
     type: EventType;
     event_id?: string;
     at?: string;
     role?: 'user' | 'agent' | 'human';
     text?: string;
+    /** message on whatsapp, role agent or human, instead of text. */
+    template?: MessageTemplate;
+    /** takeover: integer >= 1, default 10. */
+    minutes?: number;
+    /** close: recorded in the status_changed event's data. */
+    skip_notifications?: boolean;
     reason?: string;
     to?: string;
     summary?: string;
@@ -225,7 +294,7 @@ export interface FeedEvent {
     seq: number;
     conversation_id: string;
     organization_id: string;
-    type: 'created' | 'status_changed' | 'message' | 'annotated';
+    type: FeedEventType;
     from: Status | null;
     to: Status | null;
     reason: string | null;
@@ -249,12 +318,23 @@ export interface LifecycleTable {
         transitions: { from: Status; to: Status; channels: Channel[] }[];
     }[];
     timers: {
-        name: 'idle' | 'max_open' | 'ring' | 'dial' | 'join';
+        name: TimerName;
         armed_in: Status[];
         channels: Channel[];
+        /** Events that re-arm it. */
+        reset_by: EventType[];
+        /** The create field, event field or engine option its length comes from. */
+        length: string;
+        /** effect 'status': where it moves each status; [] for the other effects. */
         fires: { from: Status; to: Status }[];
+        /** '' for timers that do not end the conversation. */
         end_reason: string;
+        /** Whether it ends the conversation (and so counts in expires_at). */
         closes: boolean;
+        /** What else must hold for it to be armed. */
+        when: 'always' | 'human_takeover' | 'wrap_up_pending';
+        /** 'status': moves the status by `fires`; 'handback': ends a takeover; 'finalize': the wrap-up. */
+        effect: 'status' | 'handback' | 'finalize';
     }[];
 }
 
@@ -277,13 +357,13 @@ export declare class ConvoError extends Error {
 }
 /** CONVO_EINVALID (422). */
 export declare class InvalidRequestError extends ConvoError {}
-/** CONVO_EPRECONDITION (400). */
+/** CONVO_EPRECONDITION (400): unknown agent, usage limit, outside the WhatsApp window. */
 export declare class PreconditionFailedError extends ConvoError {}
 /** CONVO_EFORBIDDEN (403). */
 export declare class ForbiddenError extends ConvoError {}
 /** CONVO_ENOTFOUND (404). */
 export declare class NotFoundError extends ConvoError {}
-/** CONVO_ECONFLICT (409). */
+/** CONVO_ECONFLICT (409): event not allowed now, agent message during a takeover. */
 export declare class ConflictError extends ConvoError {}
 /** CONVO_ESTORAGE (503). */
 export declare class StorageError extends ConvoError {}
@@ -347,9 +427,9 @@ export declare class Engine extends EventEmitter {
     /** Routes the engine's log to fn (which must not call the engine); null restores stderr. */
     setLogHandler(fn: ((level: number, message: string) => void) | null): void;
 
-    /** Fires every timer due now; returns how many fired. */
+    /** Fires every timer due now (takeover and wrap-up timers too); returns how many fired. */
     tick(): number;
-    /** The earliest pending deadline, or null. */
+    /** The earliest pending deadline (a pending wrap-up's too), or null. */
     nextDeadline(): Date | null;
     /** The engine clock's now. */
     now(): Date;

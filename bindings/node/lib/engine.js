@@ -33,7 +33,8 @@ class Engine extends EventEmitter {
      * Opens (creating if needed) the engine's database. Options as convo_engine_open, in
      * camelCase or snake_case: path (default "convo.db"; ":memory:"), clock ("system" |
      * "manual"), start (Date or RFC 3339), synchronous, platformMaxOpenMinutes,
-     * ringTimeoutSeconds, dialTimeoutSeconds, tokenTtlSeconds, webrtcUrl,
+     * ringTimeoutSeconds, dialTimeoutSeconds, tokenTtlSeconds, wrapUpTimeoutSeconds (how long
+     * an ended conversation's wrap-up stays pending; default 300), webrtcUrl,
      * maxOpenPerOrganization, logLevel. timer_thread: true is refused: use startTimers().
      *
      * Events: 'error' (err) for an exception thrown by a subscriber or a log handler, or a

@@ -7,7 +7,8 @@ const { InvalidRequestError, CODES } = require('./errors');
 // written (snake_case always works), so an unknown key is reported as the host spelled it.
 const CAMEL_OPTIONS = new Map([
     'platform_max_open_minutes', 'ring_timeout_seconds', 'dial_timeout_seconds',
-    'token_ttl_seconds', 'webrtc_url', 'max_open_per_organization', 'timer_thread', 'log_level',
+    'token_ttl_seconds', 'wrap_up_timeout_seconds', 'webrtc_url', 'max_open_per_organization',
+    'timer_thread', 'log_level',
     'max_request_bytes', 'max_message_bytes', 'max_metadata_bytes',
 ].map((snake) => [snake.replace(/_([a-z])/g, (_, c) => c.toUpperCase()), snake]));
 

@@ -36,7 +36,7 @@ test('an invalid request is InvalidRequestError (422) naming the field and the r
     const { session } = acme(t);
     throwsConvo(() => session.create({ ...requestFor('text'), channel: 'fax' }),
                 convo.InvalidRequestError, 'CONVO_EINVALID', 1, 422,
-                'channel: must be one of telephone, webrtc, email, text');
+                'channel: must be one of telephone, webrtc, email, text, sms, whatsapp');
     throwsConvo(() => session.create({ ...requestFor('text'), colour: 'red' }),
                 convo.InvalidRequestError, 'CONVO_EINVALID', 1, 422, 'colour: unknown field');
     throwsConvo(() => session.create('{not json'), convo.InvalidRequestError, 'CONVO_EINVALID',

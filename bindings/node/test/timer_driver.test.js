@@ -80,15 +80,16 @@ function runChild(script) {
 
 const CHILD_SETUP = `
     const convo = require(process.env.CONVO_PACKAGE);
-    const engine = new convo.Engine({ path: ':memory:', ringTimeoutSeconds: RING });
+    const engine = new convo.Engine({ path: ':memory:', ringTimeoutSeconds: RING,
+                                      wrapUpTimeoutSeconds: WRAP });
     const s = engine.session('acme');
     const id = s.create({ channel: 'telephone', direction: 'inbound', user_id: '+14155551234',
                           agent_config: {} }).contact_id;
-    engine.subscribe((e) => { if (e.type === 'status_changed') console.log('fired', e.reason); });
+    engine.subscribe((e) => { if (e.data.timer) console.log('fired', e.reason || e.data.timer); });
 `;
 
 test('by default the driver does not keep the process alive', async () => {
-    const child = await runChild(CHILD_SETUP.replace('RING', '60') + `
+    const child = await runChild(CHILD_SETUP.replace('RING', '60').replace('WRAP', '300') + `
         engine.startTimers();
         console.log('armed', engine.nextDeadline() !== null);
     `);
@@ -99,12 +100,13 @@ test('by default the driver does not keep the process alive', async () => {
 
 test('keepAlive holds the process while a deadline is pending, and not once idle',
      async () => {
-    const child = await runChild(CHILD_SETUP.replace('RING', '1') + `
+    // The ring timeout ends the call after 1 s; its wrap-up is then pending for 1 s more.
+    const child = await runChild(CHILD_SETUP.replace('RING', '1').replace('WRAP', '1') + `
         engine.startTimers({ keepAlive: true });
         process.on('exit', () => console.log('idle', engine.nextDeadline() === null));
     `);
     assert.equal(child.code, 0, child.stderr);
-    assert.equal(child.stdout, 'fired ring_timeout\nidle true\n');
-    assert.ok(child.elapsed >= 1000, `exited after ${child.elapsed} ms, before the ring`);
+    assert.equal(child.stdout, 'fired ring_timeout\nfired wrap_up\nidle true\n');
+    assert.ok(child.elapsed >= 2000, `exited after ${child.elapsed} ms, before the wrap-up`);
     assert.ok(child.elapsed < 10000, `took ${child.elapsed} ms`);
 });

@@ -1,5 +1,7 @@
 'use strict';
-// The manual clock and the five timers: now, setClock, advance, tick, nextDeadline.
+// The manual clock and the timers: now, setClock, advance, tick, nextDeadline. Every ended
+// conversation also has a pending wrap-up (wrap_up_timeout_seconds, default 300 s) that fires
+// a `finalized` feed event: the counts below include it where it falls.
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -7,7 +9,25 @@ const { convo, acme, manualEngine, requestFor, idOf, START, START_MS, MINUTE } =
     require('./support/harness');
 
 const SECOND = 1000;
+const WRAP_UP = 300 * SECOND;
 const iso = (ms) => new Date(ms).toISOString();
+
+/** Every timer firing from now on: [conversation id, feed type, reason or timer, at]. */
+function firings(engine) {
+    const seen = [];
+    engine.subscribe((e) => {
+        if ('timer' in e.data) seen.push([e.conversation_id, e.type, e.reason || e.data.timer, e.at]);
+    });
+    return seen;
+}
+
+/** Firings grouped by conversation, each in its own order (a tick fires one conversation's
+ *  due timers together; conversations may come in any order). */
+function byConversation(seen) {
+    const out = {};
+    for (const [id, ...rest] of seen) (out[id] = out[id] || []).push(rest);
+    return out;
+}
 
 test('the manual clock starts at `start` and setClock moves it forward only', (t) => {
     const engine = manualEngine(t, { start: new Date(START_MS) });
@@ -60,6 +80,7 @@ test('idle: quiet minutes close a chat; each message re-arms the timer', (t) => 
 test('ring, dial and join timers close calls that never connect', (t) => {
     const { engine, session } = acme(t, { ringTimeoutSeconds: 30, dialTimeoutSeconds: 120,
                                           tokenTtlSeconds: 90 });
+    const seen = firings(engine);
     const ringing = idOf(session.create(requestFor('telephone', 'inbound')));
     const dialing = idOf(session.create(requestFor('telephone', 'outbound')));
     const token = idOf(session.create(requestFor('webrtc')));
@@ -77,6 +98,20 @@ test('ring, dial and join timers close calls that never connect', (t) => {
     assert.equal(engine.tick(), 1);
     assert.deepEqual(pick(session.get(dialing)),
                      ['failed', 'dial_timeout', iso(START_MS + 120 * SECOND)]);
+    assert.deepEqual(seen.map((f) => f[2]), ['ring_timeout', 'token_expired', 'dial_timeout']);
+    // Each ended call now waits for its wrap-up, 300 s after it ended; nothing closes any more.
+    assert.deepEqual([ringing, token, dialing].map((id) => session.get(id).wrap_up),
+                     ['pending', 'pending', 'pending']);
+    assert.equal(engine.nextDeadline().getTime(), START_MS + 30 * SECOND + WRAP_UP);
+    engine.setClock(START_MS + 120 * SECOND + WRAP_UP);
+    assert.equal(engine.tick(), 3);
+    assert.deepEqual(seen.slice(3), [
+        [ringing, 'finalized', 'wrap_up', iso(START_MS + 30 * SECOND + WRAP_UP)],
+        [token, 'finalized', 'wrap_up', iso(START_MS + 90 * SECOND + WRAP_UP)],
+        [dialing, 'finalized', 'wrap_up', iso(START_MS + 120 * SECOND + WRAP_UP)],
+    ]);
+    assert.deepEqual([ringing, token, dialing].map((id) => session.get(id).wrap_up),
+                     ['done', 'done', 'done']);
     assert.equal(engine.nextDeadline(), null);
 });
 
@@ -90,16 +125,24 @@ test('max-open: one tick fires every overdue deadline, each at its own time', (t
     engine.subscribe((e) => {
         if (e.type === 'status_changed') seen.push([e.conversation_id, e.to, e.reason, e.at]);
     });
+    const fired = firings(engine);
     const chat = idOf(session.create(requestFor('text', 'outbound', { max_open_minutes: 10 })));
     const mail = idOf(session.create(requestFor('email', 'outbound', { max_open_minutes: 3 })));
     engine.setClock(START_MS + 60 * MINUTE); // no timer fires on its own
     assert.equal(session.get(chat).status, 'in_progress');
-    assert.equal(engine.tick(), 2);
+    assert.equal(engine.tick(), 4); // two max-open timeouts, then the wrap-ups they armed
     assert.deepEqual(seen, [
         [mail, 'unanswered', 'max_open_timeout', iso(START_MS + 3 * MINUTE)],
         [chat, 'completed', 'max_open_timeout', iso(START_MS + 10 * MINUTE)],
     ]);
+    assert.deepEqual(byConversation(fired), {
+        [mail]: [['status_changed', 'max_open_timeout', iso(START_MS + 3 * MINUTE)],
+                 ['finalized', 'wrap_up', iso(START_MS + 3 * MINUTE + WRAP_UP)]],
+        [chat]: [['status_changed', 'max_open_timeout', iso(START_MS + 10 * MINUTE)],
+                 ['finalized', 'wrap_up', iso(START_MS + 10 * MINUTE + WRAP_UP)]],
+    });
     assert.equal(engine.tick(), 0);
+    assert.equal(engine.nextDeadline(), null);
 });
 
 test('an event after an overdue deadline finds it applied first (ConflictError)', (t) => {

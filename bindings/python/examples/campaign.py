@@ -5,7 +5,10 @@ A host dials a list of numbers, a few seconds apart. Each call meets a fate draw
 the carrier reports it ringing (or never does, so the dial timeout fails it), then it is
 answered and talked through, or refused as busy, or left ringing until the ring timeout, or
 reported unanswered. Carrier events may arrive after a timeout already closed the call; the
-engine refuses those with a 409 (convo.Conflict), as a REST host would.
+engine refuses those with a 409 (convo.Conflict), as a REST host would. Every ended call then
+waits for its wrap-up: the host finalizes the calls it talked through with a summary half a
+minute after they end; the others are wrapped up by the engine's wrap-up timer
+(wrap_up_timeout_seconds) when nobody finalizes them.
 
 The host is an event loop over simulated time: before each carrier event it moves the clock
 to the event's time and ticks, so timers fire exactly where they fall. A subscriber watches
@@ -70,6 +73,7 @@ def script(rng: random.Random, t: float) -> List[Tuple[float, Dict[str, Any]]]:
             events.append((t, {"type": "message", "role": "agent" if i % 2 == 0 else "user", "text": LINES[i]}))
         t += rng.uniform(2, 10)
         events.append((t, {"type": "end", "reason": "completed"}))
+        events.append((t + 30, {"type": "finalize", "summary": "Order update delivered.", "topic": "orders"}))
     return events
 
 
@@ -77,7 +81,7 @@ def run(calls: int, seed: int) -> None:
     rng = random.Random(seed)
     wall = time.perf_counter()
     with convo.Engine(path=":memory:", clock="manual", start=START,
-                      ring_timeout_seconds=30, dial_timeout_seconds=45) as engine:
+                      ring_timeout_seconds=30, dial_timeout_seconds=45, wrap_up_timeout_seconds=120) as engine:
         s = engine.session("acme")
         s.agent_put(AGENT)
         feed: collections.Counter = collections.Counter()
@@ -85,8 +89,8 @@ def run(calls: int, seed: int) -> None:
 
         def watch(event: Dict[str, Any]) -> None:
             feed[event["type"]] += 1
-            if "timer" in event["data"]:
-                timer_reasons[event["reason"]] += 1
+            if "timer" in event["data"]:  # a closing timer's end reason, else the timer's name (wrap_up)
+                timer_reasons[event["reason"] or event["data"]["timer"]] += 1
 
         engine.subscribe(watch)
         print(f"convo {convo.library_version()} campaign: {calls} calls from {AGENT['phone_number']}, "
@@ -118,7 +122,7 @@ def run(calls: int, seed: int) -> None:
                     s.dispatch(ids[n], event)
                 except convo.Conflict:
                     refused += 1  # e.g. "answered" after the ring timeout closed the call
-        while (deadline := engine.next_deadline()) is not None:  # let the last timers run out
+        while (deadline := engine.next_deadline()) is not None:  # let the last timers (wrap-ups) run out
             engine.set_clock(deadline)
             engine.tick()
 
@@ -128,10 +132,12 @@ def run(calls: int, seed: int) -> None:
 def report(s: convo.Session, calls: int, refused: int, feed: collections.Counter,
            timer_reasons: collections.Counter, simulated: dt.timedelta, wall: float) -> None:
     by_status: Dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    wrap_up: collections.Counter = collections.Counter()
     talk: List[int] = []
     messages: List[int] = []
     for c in s.iter_list(custom_metadata={"campaign": "spring"}, limit=10):
         by_status[c["status"]][c["end_reason"]] += 1
+        wrap_up[c["wrap_up"]] += 1
         if c["status"] == "completed":
             talk.append(c["duration"])
             messages.append(len(c["conversation"]["messages"]))
@@ -150,10 +156,13 @@ def report(s: convo.Session, calls: int, refused: int, feed: collections.Counter
     print(f"  timers fired      {sum(timer_reasons.values()):4d}   "
           f"({', '.join(f'{r} {n}' for r, n in sorted(timer_reasons.items()))})")
     print(f"  late events       {refused:4d}   (refused with 409 Conflict)")
+    print(f"  wrapped up        {wrap_up['done']:4d}   (finalized by the host {feed['finalized'] - timer_reasons['wrap_up']}, "
+          f"by the wrap-up timer {timer_reasons['wrap_up']})")
     print(f"  feed events       {sum(feed.values()):4d}   "
           f"({', '.join(f'{t} {n}' for t, n in sorted(feed.items()))})")
     print(f"  simulated         {str(simulated).split('.')[0]:>8}   in {wall:.2f} s")
     assert placed == calls, f"{placed} conversations listed for {calls} calls"
+    assert wrap_up == {"done": calls}, f"wrap-up states {dict(wrap_up)}: every ended call is wrapped up"
 
 
 def main() -> None:

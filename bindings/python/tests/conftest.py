@@ -56,7 +56,7 @@ def session(engine: convo.Engine) -> convo.Session:
 def request(channel: str, **fields: Any) -> Dict[str, Any]:
     """A valid create request for the channel, with the agent of the `session` fixture."""
     body: Dict[str, Any] = {"channel": channel, "agent_id": "support"}
-    body["user_id"] = "+15550001111" if channel == "telephone" else "user_42"
+    body["user_id"] = "+15550001111" if channel in ("telephone", "sms", "whatsapp") else "user_42"
     if channel == "email":
         body["to_address"] = "user@example.com"
     body.update(fields)

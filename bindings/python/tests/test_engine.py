@@ -76,9 +76,16 @@ def test_data_persists_across_engines_and_deadlines_survive(tmp_path: Path) -> N
         cid = make(s, "telephone", direction="inbound")
     with convo.Engine(path=db, clock="manual", start=start + dt.timedelta(hours=1)) as engine:
         assert engine.next_deadline() == start + dt.timedelta(seconds=60)
-        assert engine.tick() == 1
-        c = engine.session("acme").get(cid)
-        assert (c["status"], c["ended_at"]) == ("unanswered", "2026-01-01T00:01:00.000Z")
+        s = engine.session("acme")
+        seq = s.events()["next_seq"]
+        # The ring timeout, then the wrap-up it armed (300 s after the end), both overdue.
+        assert engine.tick() == 2
+        c = s.get(cid)
+        assert (c["status"], c["ended_at"], c["wrap_up"]) == ("unanswered", "2026-01-01T00:01:00.000Z", "done")
+        assert [(e["type"], e["reason"], e["data"], e["at"]) for e in s.events(seq)["events"]] == [
+            ("status_changed", "ring_timeout", {"timer": "ring"}, "2026-01-01T00:01:00.000Z"),
+            ("finalized", None, {"timer": "wrap_up"}, "2026-01-01T00:06:00.000Z")]
+        assert engine.next_deadline() is None
 
 
 def test_options_are_passed_through_and_none_means_default() -> None:
@@ -101,13 +108,22 @@ def test_options_are_passed_through_and_none_means_default() -> None:
 def test_describe_is_the_lifecycle_table(engine: convo.Engine) -> None:
     table = engine.describe()
     assert set(table) >= {"statuses", "channels", "initial", "events", "timers"}
-    assert table["channels"] == ["telephone", "webrtc", "email", "text"]
+    assert table["channels"] == ["telephone", "webrtc", "email", "text", "sms", "whatsapp"]
     terminal = {s["name"] for s in table["statuses"] if s["terminal"]}
     assert terminal == {"completed", "failed", "cancelled", "transferred", "unanswered"}
     answered = next(e for e in table["events"] if e["name"] == "answered")
     assert {(t["from"], t["to"]) for t in answered["transitions"]} == {("triggered", "in_progress"),
                                                                       ("ringing", "in_progress")}
-    assert [t["name"] for t in table["timers"]] == ["idle", "max_open", "ring", "dial", "join"]
+    assert [(t["name"], t["when"], t["effect"], t["closes"]) for t in table["timers"]] == [
+        ("idle", "always", "status", True), ("max_open", "always", "status", True),
+        ("ring", "always", "status", True), ("dial", "always", "status", True),
+        ("join", "always", "status", True), ("takeover", "human_takeover", "handback", False),
+        ("wrap_up", "wrap_up_pending", "finalize", False)]
+    wrap_up = table["timers"][-1]
+    assert (wrap_up["length"], wrap_up["fires"], set(wrap_up["armed_in"])) == ("wrap_up_timeout_seconds", [], terminal)
+    assert [e["name"] for e in table["events"]][-4:] == ["takeover", "handback", "close", "finalize"]
+    finalize = next(e for e in table["events"] if e["name"] == "finalize")
+    assert {t["from"] for t in finalize["transitions"]} == terminal
 
 
 def _run(code: str, env: dict) -> subprocess.CompletedProcess:

@@ -30,7 +30,7 @@ def test_invalid_request_names_the_field_and_rule(session: convo.Session) -> Non
     expect(convo.InvalidRequest, 1, "CONVO_EINVALID", 422, "foo: unknown field",
            session.create, request("text", foo=1))
     expect(convo.InvalidRequest, 1, "CONVO_EINVALID", 422,
-           "channel: must be one of telephone, webrtc, email, text",
+           "channel: must be one of telephone, webrtc, email, text, sms, whatsapp",
            session.create, request("fax"))
     expect(convo.InvalidRequest, 1, "CONVO_EINVALID", 422, "ring_timeout_seconds: must be an integer from 1 to 1000000000",
            convo.Engine, path=":memory:", ring_timeout_seconds=0)

@@ -27,10 +27,16 @@ def test_the_campaign_example_runs_and_reports(library_file: str) -> None:
     timers = re.search(r"^  timers fired\s+(\d+)\s+\((.*)\)$", out, re.M)
     assert timers is not None
     fired = dict((r, int(n)) for r, n in (x.rsplit(" ", 1) for x in timers.group(2).split(", ")))
-    assert set(fired) == {"dial_timeout", "ring_timeout"} and sum(fired.values()) == int(timers.group(1))
+    assert set(fired) == {"dial_timeout", "ring_timeout", "wrap_up"} and sum(fired.values()) == int(timers.group(1))
     assert f"dial_timeout {fired['dial_timeout']}" in re.search(r"^  failed.*$", out, re.M).group(0)
     assert f"ring_timeout {fired['ring_timeout']}" in re.search(r"^  unanswered.*$", out, re.M).group(0)
+    # Every ended call is wrapped up: the completed ones by the host's finalize, the rest by the timer.
+    assert counts["wrapped up"] == 36
+    assert re.search(rf"^  wrapped up\s+36   \(finalized by the host {counts['completed']}, "
+                     rf"by the wrap-up timer {36 - counts['completed']}\)$", out, re.M)
+    assert fired["wrap_up"] == 36 - counts["completed"]
     feed = re.search(r"^  feed events\s+(\d+)\s+\((.*)\)$", out, re.M)
-    assert "created 36" in feed.group(2) and "status_changed" in feed.group(2) and "message" in feed.group(2)
+    assert "created 36" in feed.group(2) and "finalized 36" in feed.group(2)
+    assert "status_changed" in feed.group(2) and "message" in feed.group(2)
     assert re.search(r"^  late events\s+\d+   \(refused with 409 Conflict\)$", out, re.M)
     assert p.stderr == ""

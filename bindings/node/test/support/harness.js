@@ -15,6 +15,10 @@ const PACKAGE_DIR = path.join(__dirname, '..', '..');
 const START = '2026-01-01T00:00:00.000Z';
 const START_MS = Date.parse(START);
 const MINUTE = 60 * 1000;
+/** Channels whose user_id is an E.164 number. */
+const PHONE_CHANNELS = ['telephone', 'sms', 'whatsapp'];
+/** A WhatsApp template (Wassist's SendMessageTemplateInput). */
+const TEMPLATE = { name: 'order_update', variables: { body: ['A-17'] } };
 
 /** A manual-clock in-memory engine at START; `t.after` closes it. */
 function manualEngine(t, options = {}) {
@@ -50,7 +54,7 @@ function requestFor(channel, direction = 'outbound', extra = {}) {
         channel,
         direction,
         agent_id: 'agent_abc',
-        user_id: channel === 'telephone' ? '+14155551234' : 'user_42',
+        user_id: PHONE_CHANNELS.includes(channel) ? '+14155551234' : 'user_42',
     };
     if (channel === 'email') r.to_address = 'customer@example.com';
     return { ...r, ...extra };
@@ -86,6 +90,8 @@ module.exports = {
     START,
     START_MS,
     MINUTE,
+    PHONE_CHANNELS,
+    TEMPLATE,
     manualEngine,
     standardAgent,
     requestFor,

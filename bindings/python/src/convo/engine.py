@@ -58,7 +58,9 @@ class Scope(enum.IntFlag):
 
     READ = 1  #: get, list, events, agent get
     WRITE = 2  #: create, dispatch
-    SENSITIVE = 4  #: see agent, summary, initial_context, custom_metadata, conversation, recording_details
+    #: see agent, summary, initial_context, custom_metadata, conversation, recording_details, and
+    #: in the feed message text and templates, annotated and finalized summaries
+    SENSITIVE = 4
     ADMIN = 8  #: manage agents
     ALL = READ | WRITE | SENSITIVE | ADMIN
 
@@ -188,7 +190,9 @@ class Engine:
     option is a key of ``convo_engine_open``'s JSON, passed through as given (``convo.h`` is
     the reference; an unknown key is :class:`InvalidRequest`): ``start`` (datetime or RFC 3339
     string; manual clock only), ``synchronous``, ``platform_max_open_minutes``,
-    ``ring_timeout_seconds``, ``dial_timeout_seconds``, ``token_ttl_seconds``, ``webrtc_url``,
+    ``ring_timeout_seconds``, ``dial_timeout_seconds``, ``token_ttl_seconds``,
+    ``wrap_up_timeout_seconds`` (how long an ended conversation's wrap-up stays pending before
+    the engine finalizes it; default 300), ``webrtc_url``,
     ``max_open_per_organization``, ``timer_thread``, ``log_level``, ``max_request_bytes``,
     ``max_message_bytes``, ``max_metadata_bytes``. Options given as None are left out (the
     engine's default applies). ``path`` defaults to the engine's ``"convo.db"``;
@@ -322,7 +326,9 @@ class Engine:
 
     def tick(self) -> int:
         """Fires every timer due at the clock's now, each at its own deadline; returns how
-        many fired."""
+        many fired. The count includes the timers that end a phase rather than the
+        conversation: ``takeover`` (a handback) and ``wrap_up`` (armed when a conversation ends,
+        so a tick that ends one may also finalize it if the wrap-up deadline has passed too)."""
         fired = ctypes.c_uint()
         _check(library().convo_tick(self._h(), ctypes.byref(fired)))
         return fired.value
@@ -337,7 +343,8 @@ class Engine:
 
     def next_deadline(self) -> Optional[_dt.datetime]:
         """The earliest pending deadline (aware UTC datetime), or None when no timer is
-        pending."""
+        pending. Takeover and wrap-up deadlines count: every ended conversation has one until
+        it is finalized or its wrap-up timer fires."""
         ms = self._next_deadline_ms()
         return None if ms is None else _time.from_ms(ms)
 
@@ -416,8 +423,13 @@ class Engine:
     # -- introspection and logging --
 
     def describe(self) -> JSON:
-        """The lifecycle table the engine runs on (``convo_describe``): statuses, channels,
-        initial statuses, events with their transitions, timers."""
+        """The lifecycle table the engine runs on (``convo_describe``): statuses, channels
+        (telephone, webrtc, email, text, sms, whatsapp), initial statuses, events with their
+        transitions, timers. Each timer has ``armed_in``, ``channels``, ``reset_by``,
+        ``length``, ``fires``, ``end_reason``, ``closes``, ``when`` (``"always"``,
+        ``"human_takeover"`` or ``"wrap_up_pending"``: what else must hold for it to be armed)
+        and ``effect`` (``"status"``: it moves the status as ``fires`` says; ``"handback"``;
+        ``"finalize"``)."""
         return _json_call(library().convo_describe, self._h())
 
     def set_log_handler(self, handler: Optional[Callable[[int, str], None]]) -> None:
@@ -509,7 +521,15 @@ class Session:
         keyword fields that add to it). Returns the channel's response; with
         ``with_status=True`` returns ``(response, http_status)``: 200, or 202 for telephone,
         whose response is ``{"contact_id": id}``. A repeated client ``id`` returns the stored
-        response unchanged."""
+        response unchanged.
+
+        ``channel`` is telephone, webrtc, email, text, sms or whatsapp (telephone, sms and
+        whatsapp need an E.164 ``user_id``; sms and whatsapp take ``from_number``, the business
+        number). ``messages`` seeds the transcript (``[{"role": "user" | "agent", "text"}]``),
+        ``tags`` sets the tags, and on whatsapp ``message={"type": "template", "template":
+        {"name": ..., "variables": ...}}`` opens with a template. An outbound whatsapp
+        conversation while the contact's 24-hour window is closed needs that template, else
+        :class:`PreconditionFailed` naming ``message``."""
         body = {**(request or {}), **fields}
         out = ctypes.c_void_p()
         status = ctypes.c_int()
@@ -553,7 +573,15 @@ class Session:
         or just its type, with the fields as keywords
         (``dispatch(id, "message", role="user", text="hi")``); ``at`` may be a datetime.
         An event not allowed in the current status is :class:`Conflict`; a repeated
-        ``event_id`` returns the conversation unchanged."""
+        ``event_id`` returns the conversation unchanged.
+
+        Event types: ringing, answered, joined, delivered, message (``role``, and ``text`` or
+        on whatsapp a ``template``), end, cancel, no_answer, busy, fail, transfer, annotate,
+        takeover (``minutes``, default 10), handback, close (``skip_notifications``) and
+        finalize (``summary``, ``topic``, ``actions_needed``, ``tags``; once ended). An agent
+        message while a human has taken over is :class:`Conflict`; a free-form business
+        message on whatsapp outside the contact's 24-hour window is :class:`PreconditionFailed`.
+        A handback without a takeover, and a close once ended, change nothing."""
         body = {"type": event, **fields} if isinstance(event, str) else {**event, **fields}
         return _json_call(
             library().convo_dispatch, self._h(), _c("conversation_id", conversation_id), _time.dumps(body)

@@ -64,7 +64,8 @@ class InvalidRequest(Error):
 
 
 class PreconditionFailed(Error):
-    """CONVO_EPRECONDITION (400): unknown agent, unpublished version, usage limit."""
+    """CONVO_EPRECONDITION (400): unknown agent, unpublished version, usage limit, a WhatsApp
+    message or outbound conversation outside the contact's 24-hour window without a template."""
 
 
 class Forbidden(Error):
@@ -76,8 +77,8 @@ class NotFound(Error):
 
 
 class Conflict(Error):
-    """CONVO_ECONFLICT (409): event not allowed in the current status; id owned by another
-    organization; database in use."""
+    """CONVO_ECONFLICT (409): event not allowed in the current status; an agent message while a
+    human has taken over; id owned by another organization; database in use."""
 
 
 class StorageError(Error):
