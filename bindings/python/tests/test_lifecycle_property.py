@@ -352,7 +352,7 @@ class LifecycleAgainstDescribe(RuleBasedStateMachine):
             # else: a no-op (handback without a takeover, close or finalize with nothing left
             # to do) changes nothing at all.
             events += mine
-            if "event_id" in body and events:  # remembered with what it changed (none: nothing is stored)
+            if "event_id" in body:  # every accepted event's id is remembered, a no-op's too
                 m.event_ids.add(body["event_id"])
             assert got["status"] == m.status
             if before in TERMINAL:
