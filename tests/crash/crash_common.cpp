@@ -29,8 +29,30 @@ std::string engine_options(const std::string &path, const std::string &start) {
                 {"ring_timeout_seconds", 30},
                 {"dial_timeout_seconds", 90},
                 {"token_ttl_seconds", 120},
+                {"wrap_up_timeout_seconds", kWrapUpMs / 1000},
                 {"log_level", "error"}}
         .dump();
+}
+
+bool is_timer_event(const json &e) {
+    return e.at("data").contains("timer");
+}
+
+std::string contact_key(const std::string &organization_id, const json &from_number,
+                        const std::string &user_id) {
+    return organization_id + " " + (from_number.is_string() ? from_number.get<std::string>() : "") +
+           " " + user_id;
+}
+
+bool is_noop(const json &req, const json &state, bool terminal) {
+    const std::string type = req.value("type", "");
+    if (type == "close") return terminal;
+    if (type == "handback") return state.at("status") == "in_progress" && state.at("human_takeover") == false;
+    if (type != "finalize" || !terminal || state.at("wrap_up") != "done") return false;
+    for (const char *field : {"summary", "topic", "actions_needed", "tags"}) {
+        if (req.contains(field)) return false;
+    }
+    return true;
 }
 
 Call create(convo_session *s, const json &request) {
@@ -116,7 +138,9 @@ std::string fingerprint_text(const std::string &text) {
 }
 
 std::string conversation_fingerprint(json conversation) {
-    conversation.erase("duration");
+    for (const char *moving : {"duration", "chat_window_expires_at", "chat_window_remaining_seconds"}) {
+        conversation.erase(moving);
+    }
     return fingerprint_text(conversation.dump());
 }
 
@@ -136,7 +160,11 @@ json conversation_state(const json &c) {
                 {"ended_at", c.at("ended_at")},
                 {"tags", c.at("tags")},
                 {"topic", c.at("topic")},
-                {"transferred_to", c.at("transferred_to")}};
+                {"transferred_to", c.at("transferred_to")},
+                {"human_takeover", c.at("human_takeover")},
+                {"human_takeover_until", c.at("human_takeover_until")},
+                {"wrap_up", c.at("wrap_up")},
+                {"from_number", c.at("from_number")}};
 }
 
 int64_t parse_time(const std::string &text) {
@@ -190,10 +218,11 @@ bool Lifecycle::load(convo_engine *engine, std::string *error) {
     for (const json &t : d.at("timers")) {
         TimerInfo info;
         info.end_reason = t.at("end_reason").get<std::string>();
+        info.effect = t.at("effect").get<std::string>();
         for (const json &f : t.at("fires")) {
             info.fires[f.at("from").get<std::string>()] = f.at("to").get<std::string>();
         }
-        timer_end_reasons.insert(info.end_reason);
+        if (info.effect == "status") timer_end_reasons.insert(info.end_reason);
         timers[t.at("name").get<std::string>()] = std::move(info);
     }
     return true;

@@ -33,6 +33,23 @@ inline const char *org_name(const std::string &short_name) {
 // Engine options for a trial database: durable commits, manual clock, short timers so that
 // deadlines pass within a workload.
 std::string engine_options(const std::string &path, const std::string &start);
+// The wrap-up timeout engine_options() sets: an ended conversation's wrap-up is finalized by the
+// engine this long after it ended, unless the host finalizes it first.
+constexpr int64_t kWrapUpMs = 240 * 1000;
+// How long an inbound WhatsApp message keeps the contact's 24-hour window open.
+constexpr int64_t kChatWindowMs = 24 * 3600 * 1000;
+
+// A feed event a timer appended (a status change, a takeover's handback, a wrap-up's
+// finalization): its data names the timer.
+bool is_timer_event(const json &e);
+// A WhatsApp contact, whose window every conversation with it shares: organization, business
+// number ("" when none) and user number.
+std::string contact_key(const std::string &organization_id, const json &from_number,
+                        const std::string &user_id);
+// Whether the host event `req`, met by a conversation in `state` (conversation_state() or the
+// conversation itself), is allowed but has nothing to do: a close of an ended conversation, a
+// handback with no takeover, a finalize without fields of a wrap-up already done.
+bool is_noop(const json &req, const json &state, bool terminal);
 
 // The outcome of one C API call.
 struct Call {
@@ -59,7 +76,8 @@ bool read_all_conversations(convo_session *s, std::vector<json> *out, std::strin
 
 // 64-bit FNV-1a of a text, as 16 hex digits.
 std::string fingerprint_text(const std::string &text);
-// A conversation's fingerprint: every field but `duration` (which moves with the clock).
+// A conversation's fingerprint: every field but those that move with the clock (`duration`, and
+// the WhatsApp window, which also moves with the contact's other conversations).
 std::string conversation_fingerprint(json conversation);
 // What a pipe line reports about a conversation: the fingerprint plus readable fields.
 json conversation_state(const json &conversation);
@@ -75,10 +93,11 @@ struct Lifecycle {
     std::map<std::tuple<std::string, std::string, std::string>, std::string> moves;
     struct TimerInfo {
         std::string end_reason;
-        std::map<std::string, std::string> fires;  // from -> to
+        std::string effect;                        // "status" | "handback" | "finalize"
+        std::map<std::string, std::string> fires;  // from -> to (effect "status")
     };
     std::map<std::string, TimerInfo> timers;
-    std::set<std::string> timer_end_reasons;
+    std::set<std::string> timer_end_reasons;  // of the timers that move the status
 
     bool load(convo_engine *engine, std::string *error);
     bool is_terminal(const std::string &status) const { return terminal.count(status) != 0; }

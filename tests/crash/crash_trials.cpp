@@ -56,6 +56,7 @@ struct Config {
 struct Coverage {
     std::map<std::string, uint64_t> creates;            // channel -> new conversations
     std::map<std::string, uint64_t> accepted, refused;  // event type -> dispatches
+    std::map<std::string, uint64_t> noops, window;      // ...accepted with nothing to do; 412
     uint64_t repeated_ids = 0, refused_creates = 0, duplicates = 0, invalid = 0, unknown = 0;
     uint64_t clock_advances = 0, ticks = 0, timers_in_ticks = 0, timers_in_dispatch = 0;
 
@@ -72,17 +73,18 @@ struct Coverage {
                 }
             } else if (op == "dispatch") {
                 const std::string type = a.at("req").value("type", "?");
+                bool own = false;
                 for (const json &e : a.at("events")) {
-                    if (e.at("type") == "status_changed" && e.at("data").contains("timer")) {
-                        ++timers_in_dispatch;
-                    }
+                    is_timer_event(e) ? ++timers_in_dispatch : own = true;
                 }
                 if (rc == "CONVO_OK" && a.value("duplicate", false)) {
                     ++duplicates;
                 } else if (rc == "CONVO_OK") {
-                    ++accepted[type];
+                    ++(own ? accepted : noops)[type];
                 } else if (rc == "CONVO_ECONFLICT") {
                     ++refused[type];
+                } else if (rc == "CONVO_EPRECONDITION") {
+                    ++window[type];
                 } else if (rc == "CONVO_EINVALID") {
                     ++invalid;
                 } else {
@@ -383,6 +385,8 @@ int main(int argc, char **argv) {
         for (const auto &[k, n] : o.coverage.creates) c.creates[k] += n;
         for (const auto &[k, n] : o.coverage.accepted) c.accepted[k] += n;
         for (const auto &[k, n] : o.coverage.refused) c.refused[k] += n;
+        for (const auto &[k, n] : o.coverage.noops) c.noops[k] += n;
+        for (const auto &[k, n] : o.coverage.window) c.window[k] += n;
         c.repeated_ids += o.coverage.repeated_ids;
         c.refused_creates += o.coverage.refused_creates;
         c.duplicates += o.coverage.duplicates;
@@ -447,7 +451,11 @@ int main(int argc, char **argv) {
         per_type(c.creates).c_str(), static_cast<unsigned long long>(c.repeated_ids),
         static_cast<unsigned long long>(c.refused_creates));
     std::printf("workload: events accepted: %s\n", per_type(c.accepted).c_str());
-    std::printf("workload: events the table refused (409): %s\n", per_type(c.refused).c_str());
+    std::printf("workload: events accepted with nothing to do: %s\n", per_type(c.noops).c_str());
+    std::printf("workload: events refused (409: the table, or an agent during a takeover): %s\n",
+                per_type(c.refused).c_str());
+    std::printf("workload: events refused outside the WhatsApp window (412): %s\n",
+                per_type(c.window).c_str());
     std::printf(
         "workload: %llu repeated event ids, %llu invalid events, %llu to unknown or foreign "
         "conversations; "

@@ -6,14 +6,15 @@
 //    "events":[<every feed event the subscriber saw during the operation>],
 //    "states":{"<conversation id>":<conversation_state() read after the operation>},
 //    ...operation fields: "org", "id", "req" (the request or event sent), "expect" (the code a
-//    deliberately wrong call must give), "http" and "resp_fp" (create), "ret_fp" and
-//    "duplicate" (dispatch), "to" (clock), "fired" (tick)}
+//    deliberately wrong call must give), "version_ids" (agent_put), "http" and "resp_fp"
+//    (create), "ret_fp" and "duplicate" (dispatch), "to" (clock), "fired" (tick)}
 // k counts operations from 1 without gaps. The subscriber runs on the calling thread before the
 // call returns (there is no timer thread), so "events" is exactly what the operation committed.
 #include "workload.h"
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -210,14 +211,19 @@ private:
             for (const json &agent : {support, quiet}) {
                 begin(json{{"op", "agent_put"}, {"org", org}, {"req", agent}});
                 Call c = call([&] { return agent_put(session(org), agent); });
+                json ids = json::array();
+                if (c.ok()) {
+                    for (const json &v : c.body.at("versions")) ids.push_back(v.at("id"));
+                }
                 if (c.ok() && agent.at("id") == "support") {
-                    version_ids_[org] = c.body.at("versions").at(0).at("id").get<std::string>();
+                    version_ids_[org] = ids.at(0).get<std::string>();
                 }
                 ack(json{{"op", "agent_put"},
                          {"org", org},
                          {"req", agent},
                          {"rc", code(c.code)},
-                         {"err", c.error}});
+                         {"err", c.error},
+                         {"version_ids", ids}});
             }
         }
     }
@@ -239,14 +245,29 @@ private:
 
     std::string random_org() { return chance(0.7) ? "a" : "b"; }
 
+    // A WhatsApp template, as a create's opening message or a business message outside the window.
+    static json template_of(const std::string &name, const std::string &n) {
+        return json{{"name", name}, {"variables", {{"body", json::array({"v" + n})}}}};
+    }
+
     json new_request(const std::string &org) {
-        static const std::vector<std::string> kChannels = {"text", "email", "webrtc", "telephone"};
+        static const std::vector<std::string> kChannels = {"text",      "email", "webrtc",
+                                                           "telephone", "sms",   "whatsapp"};
         const std::string channel = one_of(kChannels);
         const int n = static_cast<int>(known_.size());
         json r{{"id", next_uuid()}, {"channel", channel}};
         if (channel == "telephone") {
             r["user_id"] = "+1415555" + std::to_string(1000 + n % 9000);
             r["direction"] = chance(0.5) ? "inbound" : "outbound";
+        } else if (channel == "sms" || channel == "whatsapp") {
+            // Few contacts, so that conversations share a WhatsApp window.
+            r["user_id"] = "+1415555" + std::to_string(2000 + pick(4));
+            r["direction"] = chance(0.5) ? "inbound" : "outbound";
+            if (chance(0.3)) r["from_number"] = "+18885550300";  // else the agent's number
+            if (channel == "whatsapp" && chance(0.5)) {
+                r["message"] = json{{"type", "template"},
+                                    {"template", template_of("welcome", std::to_string(n))}};
+            }
         } else {
             r["user_id"] = "user_" + std::to_string(n);
             if (chance(0.2)) r["direction"] = "inbound";
@@ -270,6 +291,12 @@ private:
         if (chance(0.7)) r["max_open_minutes"] = range(5, 150);  // above 120 is clamped
         if (chance(0.3)) r["custom_metadata"] = json{{"crm", "c" + std::to_string(n % 7)}};
         if (chance(0.2)) r["initial_context"] = "context " + std::to_string(n);
+        if (chance(0.25)) {
+            json seeds = json::array({json{{"role", "user"}, {"text", "earlier " + std::to_string(n)}}});
+            if (chance(0.5)) seeds.push_back(json{{"role", "agent"}, {"text", "reply " + std::to_string(n)}});
+            r["messages"] = seeds;
+        }
+        if (chance(0.25)) r["tags"] = json::array({"seeded", "t" + std::to_string(n % 3)});
         return r;
     }
 
@@ -343,7 +370,20 @@ private:
         if (type == "message") {
             int r = pick(10);
             e["role"] = r < 6 ? "user" : r < 9 ? "agent" : "human";
-            e["text"] = "m" + n;
+            if (c.channel == "whatsapp" && e["role"] != "user" && chance(0.4)) {
+                e["template"] = template_of("follow_up", n);  // allowed outside the window
+            } else {
+                e["text"] = "m" + n;
+            }
+        } else if (type == "takeover") {
+            if (chance(0.5)) e["minutes"] = range(1, 15);
+        } else if (type == "close") {
+            if (chance(0.3)) e["skip_notifications"] = chance(0.5);
+        } else if (type == "finalize") {
+            if (chance(0.4)) e["summary"] = "wrap-up " + n;
+            if (chance(0.3)) e["topic"] = "topic " + n;
+            if (chance(0.2)) e["actions_needed"] = json::array({"follow up " + n});
+            if (chance(0.2)) e["tags"] = json::array({"done"});
         } else if (type == "end") {
             if (chance(0.5)) e["reason"] = "resolved";
         } else if (type == "fail") {
@@ -382,7 +422,8 @@ private:
     std::string weighted(const std::vector<std::string> &types) {
         static const std::map<std::string, int> kWeight = {
             {"message", 12},  {"ringing", 6},  {"answered", 6}, {"joined", 6},
-            {"delivered", 6}, {"annotate", 2}, {"end", 2}};
+            {"delivered", 6}, {"annotate", 2}, {"end", 2},    {"takeover", 3},
+            {"handback", 3},  {"finalize", 4}};
         int total = 0;
         for (const std::string &t : types) total += kWeight.count(t) ? kWeight.at(t) : 1;
         int r = pick(total);
@@ -417,7 +458,10 @@ private:
         auto it = index_.find(id);
         bool mine = it != index_.end() && known_[it->second].org == org;
         line["states"] = states_for(touched(mine ? id : std::string()));
-        if (c.ok() && mine && !duplicate && body.contains("event_id")) {
+        // Only an event that did something is worth resending: a no-op changed nothing.
+        bool effect = std::any_of(captured_.begin(), captured_.end(),
+                                  [](const json &e) { return !is_timer_event(e); });
+        if (c.ok() && mine && !duplicate && effect && body.contains("event_id")) {
             known_[it->second].applied.push_back(body);
         }
         ack(line);

@@ -300,7 +300,8 @@ inline void check_conversation(const json &c, const std::string &where) {
         check(is_engine_time(c.value(k, json())),
               where + ": '" + k + "' is not an RFC 3339 UTC time: " + c.value(k, json()).dump());
     }
-    for (const char *k : {"started_at", "ended_at", "expires_at"}) {
+    for (const char *k : {"started_at", "ended_at", "expires_at", "human_takeover_until",
+                          "chat_window_expires_at"}) {
         json v = c.value(k, json());
         check(v.is_null() || is_engine_time(v),
               where + ": '" + k + "' is neither null nor an RFC 3339 UTC time: " + v.dump());
@@ -380,6 +381,21 @@ inline json event_body(const std::string &type) {
     return e;
 }
 
+// Whether `event` (a JSON object), allowed by the table, has nothing to do for `conversation`
+// (as convo_get renders it): a close of an ended conversation, a handback with no takeover, a
+// finalize without fields of a wrap-up already done. Such an event changes nothing at all.
+inline bool is_noop(const Table &t, const json &event, const json &conversation) {
+    const std::string type = str(event, "type").value_or("");
+    const bool ended = t.is_terminal(conversation.at("status").get<std::string>());
+    if (type == "close") return ended;
+    if (type == "handback") return conversation.at("human_takeover") == false;
+    if (type != "finalize" || !ended || conversation.at("wrap_up") != "done") return false;
+    for (const char *k : {"summary", "topic", "actions_needed", "tags"}) {
+        if (event.contains(k)) return false;
+    }
+    return true;
+}
+
 // ---- Fixture helpers ---------------------------------------------------------------------
 
 // The standard agent of the API tests: published version 1 that speaks first, unpublished 2.
@@ -402,9 +418,14 @@ inline json standard_agent(const std::string &id = "agent_abc",
                                    {"speaks_first", true}}})}};
 }
 
+// Phone channels (telephone, sms, whatsapp) address an E.164 number, the others a user id.
+inline bool is_phone_channel(const std::string &channel) {
+    return channel == "telephone" || channel == "sms" || channel == "whatsapp";
+}
+
 inline json request_for(const std::string &channel, const std::string &direction = "outbound") {
     json r{{"channel", channel}, {"direction", direction}, {"agent_id", "agent_abc"}};
-    r["user_id"] = channel == "telephone" ? "+14155551234" : "user_42";
+    r["user_id"] = is_phone_channel(channel) ? "+14155551234" : "user_42";
     if (channel == "email") r["to_address"] = "customer@example.com";
     return r;
 }
