@@ -509,7 +509,7 @@ struct World {
         switch ((flags >> 2) & 3) {
             case 1: e["at"] = format_ms(now_ms - 1000); break;
             case 2: e["at"] = format_ms(now_ms - 3600000); break;
-            case 3: e["at"] = format_ms(plus(now_ms, 86400000)); break;
+            case 3: e["at"] = format_ms(std::min(plus(now_ms, 86400000), kLastMs)); break;  // in range
             default: break;
         }
         const int conv_org = known ? convs[index].org : 0;
