@@ -8,14 +8,6 @@ namespace {
 constexpr TimeMs kSecond = 1000;
 constexpr TimeMs kMinute = 60 * kSecond;
 
-bool holds(TimerWhen when, const Conversation &c) {
-    switch (when) {
-        case TimerWhen::always: return true;
-        case TimerWhen::taken_over: return c.human_takeover;
-        case TimerWhen::wrap_up_pending: return c.wrap_up == WrapUp::pending;
-    }
-    return false;
-}
 
 // Arms the timers the conversation's status calls for, keeps those already running, re-arms
 // those `cause` resets, and clears the rest.
@@ -124,6 +116,15 @@ Outcome check_message(const Conversation &c, const Event &e, TimeMs at) {
 }
 
 }  // namespace
+
+bool holds(TimerWhen when, const Conversation &c) {
+    switch (when) {
+        case TimerWhen::always: return true;
+        case TimerWhen::taken_over: return c.human_takeover;
+        case TimerWhen::wrap_up_pending: return c.wrap_up == WrapUp::pending;
+    }
+    return false;
+}
 
 std::optional<TimeMs> timer_length(const TimerRule &rule, const Conversation &c,
                                    const Policy &policy) {

@@ -66,6 +66,9 @@ Outcome apply(const Conversation &c, const Event &e, const Policy &policy, TimeM
 // Fires `t` (which must be armed) at its own deadline.
 Step fire(const Conversation &c, Timer t, const Policy &policy);
 
+// Whether the conversation meets a timer's `when` (besides its status and channel).
+bool holds(TimerWhen when, const Conversation &c);
+
 // The timer's length for this conversation in ms, or nullopt when it does not apply.
 std::optional<TimeMs> timer_length(const TimerRule &rule, const Conversation &c,
                                    const Policy &policy);

@@ -266,15 +266,6 @@ TEST(LifecyclePaths, TerminalStatusesAbsorbEverythingButAnnotateCloseAndFinalize
     }
 }
 
-// Whether the conversation meets a timer's `when`.
-bool holds(TimerWhen when, const Conversation &c) {
-    switch (when) {
-        case TimerWhen::always: return true;
-        case TimerWhen::taken_over: return c.human_takeover;
-        case TimerWhen::wrap_up_pending: return c.wrap_up == WrapUp::pending;
-    }
-    return false;
-}
 
 // `step` is timer `t` of `rule` firing on `c`: a status timer moves the status by `fires`; a
 // phase timer keeps it and ends its phase, with its feed event.
