@@ -149,22 +149,13 @@ json conversation_state(const json &c) {
     if (c.contains("conversation") && c["conversation"].is_object()) {
         messages = c["conversation"].value("messages", json::array()).size();
     }
-    return json{{"fp", conversation_fingerprint(c)},
-                {"status", c.at("status")},
-                {"end_reason", c.at("end_reason")},
-                {"updated_at", c.at("updated_at")},
-                {"user_turn_count", c.at("user_turn_count")},
-                {"messages", messages},
-                {"expires_at", c.at("expires_at")},
-                {"started_at", c.at("started_at")},
-                {"ended_at", c.at("ended_at")},
-                {"tags", c.at("tags")},
-                {"topic", c.at("topic")},
-                {"transferred_to", c.at("transferred_to")},
-                {"human_takeover", c.at("human_takeover")},
-                {"human_takeover_until", c.at("human_takeover_until")},
-                {"wrap_up", c.at("wrap_up")},
-                {"from_number", c.at("from_number")}};
+    json state{{"fp", conversation_fingerprint(c)}, {"messages", messages}};
+    for (const char *key : {"status", "end_reason", "updated_at", "user_turn_count", "expires_at",
+                            "started_at", "ended_at", "tags", "topic", "transferred_to",
+                            "human_takeover", "human_takeover_until", "wrap_up", "from_number"}) {
+        state[key] = c.at(key);
+    }
+    return state;
 }
 
 int64_t parse_time(const std::string &text) {

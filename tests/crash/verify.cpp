@@ -595,9 +595,7 @@ private:
             } else if (!effect) {
                 check_noop(ack, events);
             }
-            // A no-op's event_id is recorded only if overdue timers committed with it: not a
-            // promise to check.
-            if (ack.at("req").contains("event_id") && (duplicate || effect)) {
+            if (ack.at("req").contains("event_id")) {  // a no-op's too: a retry stays a no-op
                 applied_.push_back(Applied{ack.at("org").get<std::string>(), id, ack.at("req")});
             }
             const json &states = ack.at("states");
@@ -1124,8 +1122,8 @@ private:
             return a.id == id && a.body.at("event_id") == f.at("req").at("event_id");
         });
         bool committed = has_effect(extra_);
-        // An event that had, or now has, nothing to do cannot tell: a no-op's id is recorded only
-        // when overdue timers committed with it, and a no-op repeated appends nothing either way.
+        // An event that had, or now has, nothing to do cannot tell: a no-op commits its event_id
+        // and nothing the feed shows, and a no-op repeated appends nothing either way.
         const json &req = f.at("req");
         Call current = get(session(org), id);
         auto noop_in = [&](const json &c) {

@@ -458,10 +458,7 @@ private:
         auto it = index_.find(id);
         bool mine = it != index_.end() && known_[it->second].org == org;
         line["states"] = states_for(touched(mine ? id : std::string()));
-        // Only an event that did something is worth resending: a no-op changed nothing.
-        bool effect = std::any_of(captured_.begin(), captured_.end(),
-                                  [](const json &e) { return !is_timer_event(e); });
-        if (c.ok() && mine && !duplicate && effect && body.contains("event_id")) {
+        if (c.ok() && mine && !duplicate && body.contains("event_id")) {
             known_[it->second].applied.push_back(body);
         }
         ack(line);

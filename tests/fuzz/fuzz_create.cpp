@@ -6,10 +6,14 @@
 //
 // Checked: the call contract; the HTTP status (200/202 on success, convo_http_status(code) on
 // failure); a failure appends nothing and changes no conversation; CONVO_ECONFLICT only for a
-// client id; a success starts the conversation in the channel's initial status with a
-// `created` event, answers in the channel's shape, returns what convo_get then returns, hides
-// sensitive fields from a session without the scope and the conversation from another
-// organization; a repeated client id returns the stored response and appends nothing.
+// client id; no outbound WhatsApp conversation without a template (no user message ever opens a
+// window here); a success starts the conversation in the channel's initial status with a
+// `created` event and one message event per opening message (the seed messages in order, then
+// the template or the greeting; user seeds count as turns), answers in the channel's shape,
+// carries its tags and business number (sms, whatsapp: from_number, else the agent's), nobody
+// has taken over, nothing to wrap up, no WhatsApp window open, returns what convo_get then
+// returns, hides sensitive fields from a session without the scope and the conversation from
+// another organization; a repeated client id returns the stored response and appends nothing.
 #include <algorithm>
 #include <string>
 
@@ -80,7 +84,7 @@ Fixture &fixture() {
 }
 
 std::string initial_status(const std::string &channel, const std::string &direction) {
-    if (channel == "text") return "in_progress";
+    if (channel == "text" || channel == "sms" || channel == "whatsapp") return "in_progress";
     if (channel == "webrtc") return "token_created";
     if (channel == "telephone" && direction == "inbound") return "ringing";
     return "triggered";
@@ -91,6 +95,67 @@ std::string lower(std::string s) {
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     }
     return s;
+}
+
+// The business number an sms or whatsapp request gives its conversation: its from_number, else
+// its agent's phone number (the fixture's agents: agent_abc, whose versions {{v1}} and {{v2}}
+// are, agent_draft, and agent_nonum without one); null on other channels.
+json business_number(const Fixture &f, const json &req) {
+    const std::string channel = str(req, "channel").value_or("");
+    if (channel != "sms" && channel != "whatsapp") return nullptr;
+    if (has_non_null(req, "from_number")) return req.at("from_number");
+    const std::optional<std::string> version = str(req, "agent_version_id");
+    const std::string agent = version ? (*version == f.v1 || *version == f.v2 ? "agent_abc" : "")
+                                      : str(req, "agent_id").value_or("");
+    if (agent == "agent_abc") return "+18885550000";
+    if (agent == "agent_draft") return "+18885550002";
+    return nullptr;
+}
+
+// A new conversation's opening: its transcript is the request's seed messages in order, then
+// the template it names or (on a chat channel) at most one greeting, all at created_at, each with
+// its message event after `created`; nobody has taken over, nothing to wrap up, no window open.
+void check_opening(const Fixture &f, const json &req, const json &c, const json &fresh, const json &body) {
+    const json seeds = req.value("messages", json::array());
+    const json opener = req.contains("message") ? req["message"].at("template") : json();
+    const json transcript = c.at("conversation").at("messages");
+    const std::string channel = c.at("channel").get<std::string>();
+    const bool chat = channel == "text" || channel == "sms" || channel == "whatsapp";
+    check(transcript.size() >= seeds.size() + (opener.is_null() ? 0 : 1) &&
+              transcript.size() <= seeds.size() + (opener.is_null() && !chat ? 0 : 1),
+          "transcript " + transcript.dump() + " is not the seed messages then the opener");
+    int64_t user_turns = 0;
+    for (size_t i = 0; i < transcript.size(); ++i) {
+        json want = i < seeds.size() ? json{{"role", seeds[i].at("role")}, {"text", seeds[i].at("text")}}
+                    : opener.is_null() ? json{{"role", "agent"}, {"text", transcript[i].at("text")}}
+                                       : json{{"role", "agent"}, {"text", nullptr}, {"template", opener}};
+        user_turns += want.at("role") == "user";
+        want["at"] = c.at("created_at");
+        check(transcript[i] == want && transcript[i].at("text") != "",
+              "message " + std::to_string(i) + " is " + transcript[i].dump() + ", not " + want.dump());
+        json data = want;
+        data.erase("at");
+        if (data.at("text").is_null()) data.erase("text");
+        check(fresh.size() > i + 1 && fresh[i + 1].at("type") == "message" && fresh[i + 1].at("data") == data,
+              "message " + std::to_string(i) + " has no message event after `created`");
+    }
+    check(fresh.size() == transcript.size() + 1, "a create appended " + std::to_string(fresh.size()) + " events for " +
+                                                     std::to_string(transcript.size()) + " messages");
+    check(c.at("user_turn_count") == user_turns, "user_turn_count " + c["user_turn_count"].dump() + " for " +
+                                                     std::to_string(user_turns) + " user seed messages");
+    check(c.at("tags") == req.value("tags", json::array()), "tags " + c["tags"].dump() + " are not the request's");
+    check(c.at("from_number") == business_number(f, req),
+          "from_number " + c["from_number"].dump() + ", expected " + business_number(f, req).dump());
+    const bool whatsapp = channel == "whatsapp";
+    check(c.at("human_takeover") == false && c.at("human_takeover_until").is_null() && c.at("wrap_up").is_null() &&
+              c.at("chat_window_expires_at").is_null() &&
+              c.at("chat_window_remaining_seconds") == (whatsapp ? json(0) : json()),
+          "a new conversation is taken over, wrapped up or has a window: " + c.dump());
+    if (body.contains("starting_message")) {
+        const bool greeted = opener.is_null() && transcript.size() > seeds.size();
+        check(body["starting_message"] == (greeted ? transcript.back().at("text") : json()),
+              "starting_message " + body["starting_message"].dump() + " is not the greeting");
+    }
 }
 
 struct Created {
@@ -199,6 +264,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
               "org_b can read org_a's conversation");
 
         check(!fresh.empty(), "a create that made a new conversation appended no feed event");
+        check(!(channel == "whatsapp" && direction == "outbound" && !req->contains("message")),
+              "an outbound WhatsApp conversation started without a template while its window is closed");
+        check_opening(f, *req, g.body, fresh, r.body);
         check(g.body.at("status") == status,
               channel + "/" + direction + " created in " + g.body["status"].dump() + ", not " + status);
         const json &first = fresh.at(0);

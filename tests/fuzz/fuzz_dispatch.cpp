@@ -6,11 +6,20 @@
 // bit 6: a session without CONVO_SCOPE_SENSITIVE, bit 7: the id in upper case. The rest, up to
 // its first NUL, is the event JSON.
 //
+// Slots: every (channel, direction, status) the table reaches, then the states beside the
+// status the rules look at: a human's takeover, a WhatsApp window opened by a user message, a
+// wrap-up already finalized. A slot whose conversation leaves its state gets a fresh one; each
+// whatsapp conversation has a user number of its own, so its window is closed until a user
+// message opens it.
+//
 // Checked: the call contract; a failure appends nothing and leaves the conversation as it was;
 // CONVO_ECONFLICT exactly when the lifecycle table (convo_describe) refuses the event in that
-// status and channel; a success moves the conversation where the table says, appends gapless
-// feed events of that conversation only, returns what convo_get returns (without sensitive
-// keys for a session without the scope), and a repeated event_id changes nothing.
+// status and channel or an agent speaks while a human has taken over; CONVO_EPRECONDITION
+// exactly for a free-form business message on WhatsApp while the window is closed; a success
+// moves the conversation where the table says, appends gapless feed events of that
+// conversation only (none when it has nothing to do: then it changes nothing at all), returns
+// what convo_get returns (without sensitive keys for a session without the scope), and a
+// repeated event_id changes nothing.
 #include <deque>
 #include <string>
 #include <tuple>
@@ -32,6 +41,7 @@ struct Slot {
     std::string channel, direction, start, status;
     std::vector<Step> steps;
     std::string id;
+    json shape;  // what the rules look at, as the first drive left it (see shape_of)
     bool by_timer() const {
         for (const Step &s : steps) {
             if (s.timer) return true;
@@ -40,21 +50,26 @@ struct Slot {
     }
 };
 
-// Shortest routes into every reachable (channel, direction, status) by events, then those only
-// timers reach.
-std::vector<Slot> routes(const Table &t) {
-    const std::vector<std::tuple<std::string, std::string, std::string>> starts = {
-        {"telephone", "outbound", "triggered"},
-        {"telephone", "inbound", "ringing"},
-        {"email", "outbound", "triggered"},
-        {"webrtc", "outbound", "token_created"},
-        {"text", "outbound", "in_progress"}};
-    std::vector<Slot> found;
-    std::set<std::tuple<std::string, std::string, std::string>> seen;
+using Start = std::tuple<std::string, std::string, std::string>;
+
+// What a conversation's answers depend on besides its status: whether a human has taken over,
+// its wrap-up, whether its WhatsApp window is open.
+json shape_of(const json &c) {
+    return json{{"status", c.at("status")},
+                {"human_takeover", c.at("human_takeover")},
+                {"wrap_up", c.at("wrap_up")},
+                {"window", !c.at("chat_window_expires_at").is_null()}};
+}
+
+// Shortest routes from `starts` into every reachable (channel, direction, status) by events,
+// then those only timers reach; appended to `found`.
+void explore(const Table &t, const std::vector<Start> &starts, std::vector<Slot> &found,
+             std::set<Start> &seen) {
+    const size_t first = found.size();
     for (bool with_timers : {false, true}) {
-        std::deque<Slot> queue(found.begin(), found.end());  // the second pass goes on from all
+        std::deque<Slot> queue(found.begin() + static_cast<long>(first), found.end());  // pass 2: from all
         for (const auto &[channel, direction, status] : starts) {
-            Slot s{channel, direction, status, status, {}, ""};
+            Slot s{channel, direction, status, status, {}, "", nullptr};
             if (seen.insert({channel, direction, status}).second) {
                 found.push_back(s);
                 queue.push_back(s);
@@ -87,6 +102,42 @@ std::vector<Slot> routes(const Table &t) {
             }
         }
     }
+}
+
+// The slots: the first channels' (their numbers are fixed: the seeds name them), then sms and
+// whatsapp, then states beside the status.
+std::vector<Slot> routes(const Table &t) {
+    std::vector<Slot> found;
+    std::set<Start> seen;
+    explore(t,
+            {{"telephone", "outbound", "triggered"},
+             {"telephone", "inbound", "ringing"},
+             {"email", "outbound", "triggered"},
+             {"webrtc", "outbound", "token_created"},
+             {"text", "outbound", "in_progress"}},
+            found, seen);
+    explore(t,
+            {{"sms", "outbound", "in_progress"},
+             {"sms", "inbound", "in_progress"},
+             {"whatsapp", "outbound", "in_progress"},
+             {"whatsapp", "inbound", "in_progress"}},
+            found, seen);
+    auto extend = [&](const std::string &channel, const std::string &direction, const std::string &status,
+                      std::initializer_list<const char *> events) {
+        for (const Slot &s : std::vector<Slot>(found)) {
+            if (s.channel != channel || s.direction != direction || s.status != status || s.by_timer()) continue;
+            Slot n = s;
+            for (const char *e : events) n.steps.push_back(Step{false, e, status});
+            found.push_back(n);
+            return;
+        }
+    };
+    extend("text", "outbound", "in_progress", {"takeover"});
+    extend("whatsapp", "inbound", "in_progress", {"message"});  // the window open
+    extend("whatsapp", "inbound", "in_progress", {"message", "takeover"});
+    extend("whatsapp", "outbound", "in_progress", {"takeover"});  // closed, taken over
+    extend("text", "outbound", "completed", {"finalize"});
+    extend("whatsapp", "inbound", "completed", {"finalize"});
     return found;
 }
 
@@ -96,6 +147,8 @@ struct Fixture {
     Table table;
     std::vector<Slot> slots;
     uint64_t last_seq = 0;
+    std::set<std::pair<std::string, std::string>> recorded;  // (conversation, event_id) accepted
+    int contacts = 0;  // whatsapp conversations so far: each gets a user number of its own
 
     Fixture() {
         e = open_engine(json{{"path", ":memory:"}, {"clock", "manual"}, {"start", kStart}});
@@ -114,8 +167,8 @@ struct Fixture {
         }
         if (std::getenv("CONVO_FUZZ_SLOTS") != nullptr) {  // the slot table, for writing seeds
             for (size_t i = 0; i < slots.size(); ++i) {
-                std::fprintf(stderr, "slot %zu: %s/%s/%s\n", i, slots[i].channel.c_str(),
-                             slots[i].direction.c_str(), slots[i].status.c_str());
+                std::fprintf(stderr, "slot %zu: %s/%s/%s %s\n", i, slots[i].channel.c_str(),
+                             slots[i].direction.c_str(), slots[i].status.c_str(), slots[i].shape.dump().c_str());
             }
         }
         json feed = events_after(all, 0, true);
@@ -131,7 +184,13 @@ struct Fixture {
     }
 
     void drive(Slot &s) {
-        json body = must_create(all, request_for(s.channel, s.direction));
+        json request = request_for(s.channel, s.direction);
+        if (s.channel == "whatsapp") {
+            request["user_id"] = "+1415556" + std::to_string(1000000 + contacts++ % 9000000);
+            // Its window is closed: outbound, it starts with a template.
+            if (s.direction == "outbound") request["message"] = json{{"type", "template"}, {"template", {{"name", "hello"}}}};
+        }
+        json body = must_create(all, request);
         s.id = created_id(body);
         for (const Step &st : s.steps) {
             if (st.timer) {
@@ -143,8 +202,11 @@ struct Fixture {
                 must_dispatch(all, s.id, event_body(st.name));
             }
         }
-        std::string status = get(all, s.id).body.at("status").get<std::string>();
-        check(status == s.status, "fixture: route to " + s.channel + "/" + s.status + " ended in " + status);
+        json shape = shape_of(get(all, s.id).body);
+        check(shape.at("status") == s.status, "fixture: route to " + s.channel + "/" + s.status + " ended in " +
+                                                  shape.dump());
+        check(s.shape.is_null() || shape == s.shape, "fixture: slot " + s.shape.dump() + " driven to " + shape.dump());
+        s.shape = shape;
     }
 };
 
@@ -166,6 +228,13 @@ std::string upper(std::string s) {
         if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
     }
     return s;
+}
+
+// The code the rules give a well-formed event in conversation `c` (the clock stands still, so a
+// window open now was open at any time the event can take effect).
+convo_code rule_code_in(const Table &t, const json &event, const json &c) {
+    return rule_code(t, event, c.at("status").get<std::string>(), c.at("channel").get<std::string>(),
+                     c.at("human_takeover").get<bool>(), !c.at("chat_window_expires_at").is_null());
 }
 
 Result dispatch(convo_session *s, const std::string &id, const std::string &text, unsigned allowed) {
@@ -195,7 +264,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         json before = known ? get(f.all, id).body : json();
         Result r = dispatch(s, given_id, text,
-                            known ? bit(CONVO_EINVALID) | bit(CONVO_ECONFLICT)
+                            known ? bit(CONVO_EINVALID) | bit(CONVO_ECONFLICT) | bit(CONVO_EPRECONDITION)
                                   : bit(CONVO_EINVALID) | bit(CONVO_ENOTFOUND));
         json fresh = events_after(f.all, f.last_seq, true);
         std::optional<json> ev = parse_object(text);
@@ -207,13 +276,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             if (known) {
                 check(get(f.all, id).body == before, "a failed dispatch changed the conversation");
             }
-            if (r.code == CONVO_ECONFLICT) {
-                check(type && f.table.events.count(*type), "ECONFLICT for an event without a known type");
-                const std::string status = before.at("status").get<std::string>();
-                const std::string channel = before.at("channel").get<std::string>();
-                check(!f.table.target(*type, status, channel),
-                      "ECONFLICT for '" + *type + "' in " + channel + "/" + status +
-                          ", which the lifecycle table allows: " + r.error);
+            if (r.code == CONVO_ECONFLICT || r.code == CONVO_EPRECONDITION) {
+                check(type && f.table.events.count(*type), describe_code(r.code) + " for an event without a known type");
+                const convo_code want = rule_code_in(f.table, *ev, before);
+                check(r.code == want, describe_code(r.code) + " for '" + *type + "' in " + shape_of(before).dump() +
+                                          " on " + before.at("channel").get<std::string>() + ", where the rules give " +
+                                          describe_code(want) + ": " + r.error);
             }
             return 0;
         }
@@ -231,11 +299,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             check(r.body == without_sensitive(after), "dispatch result differs from convo_get afterwards");
         }
         const std::string from = before.at("status").get<std::string>();
+        // Every accepted event_id is recorded, a no-op's too: a repeat changes nothing.
+        const std::optional<std::string> event_id = str(*ev, "event_id");
+        const bool repeated = event_id && !f.recorded.insert({id, *event_id}).second;
         if (fresh.empty()) {
-            check(has_non_null(*ev, "event_id"), "a successful dispatch appended no feed event");
-            check(after == before, "a repeated event_id changed the conversation");
+            // A repeated event_id, or an event with nothing to do: either way nothing changes.
+            check(repeated || (rule_code_in(f.table, *ev, before) == CONVO_OK && is_noop(f.table, *ev, before)),
+                  "a successful dispatch appended no feed event, and '" + *type + "' has something to do in " +
+                      shape_of(before).dump());
+            check(after == before, "a dispatch that appended nothing changed the conversation");
             return 0;
         }
+        check(!repeated, "a repeated event_id appended " + std::to_string(fresh.size()) + " event(s)");
+        check(rule_code_in(f.table, *ev, before) == CONVO_OK,
+              "'" + *type + "' accepted in " + shape_of(before).dump() + " on " + slot.channel + ", which the rules refuse (" +
+                  describe_code(rule_code_in(f.table, *ev, before)) + ")");
+        check(!is_noop(f.table, *ev, before), "'" + *type + "' has nothing to do in " + shape_of(before).dump() +
+                                                  " but appended " + std::to_string(fresh.size()) + " event(s)");
         auto to = f.table.target(*type, from, slot.channel);
         check(to.has_value(), "'" + *type + "' accepted in " + slot.channel + "/" + from +
                                   ", which the lifecycle table refuses");
@@ -252,7 +332,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             check(again.body == r.body, "a repeated event_id returned a different conversation");
             check(events_after(f.all, f.last_seq, true).empty(), "a repeated event_id appended events");
         }
-        if (*to != from) f.drive(f.slots[index]);  // the slot gets a fresh conversation in `from`
+        // A slot that left its state gets a fresh conversation in it (not those timers reach:
+        // driving them moves the clock).
+        if (!slot.by_timer() && shape_of(after) != slot.shape) f.drive(f.slots[index]);
         f.last_seq = std::max(f.last_seq, [&] {
             uint64_t last = f.last_seq;
             for (json more = events_after(f.all, last, true); !more.empty();

@@ -50,7 +50,7 @@ struct Fixture {
                               json{{"n", 1}, {"f", 1.5}, {"b", true}, {"z", nullptr}},
                               json{{"", ""}, {"unicode", "caf\xc3\xa9"}, {"list", json::array()}},
                               json::object()};
-        const char *channels[] = {"text", "email", "telephone", "webrtc"};
+        const char *channels[] = {"text", "email", "telephone", "webrtc", "sms", "whatsapp"};
         int n = 0;
         for (int round = 0; round < 3; ++round) {
             for (const char *channel : channels) {
@@ -58,7 +58,11 @@ struct Fixture {
                     json r = request_for(channel, direction);
                     if (n % 3 == 1) r["agent_id"] = "agent_xyz";
                     if (n % 5 == 2) r["version"] = 2;
-                    if (std::string(channel) != "telephone") r["user_id"] = "user_" + std::to_string(n % 4);
+                    if (!is_phone_channel(channel)) r["user_id"] = "user_" + std::to_string(n % 4);
+                    // No window is open: an outbound WhatsApp conversation starts with a template.
+                    if (std::string(channel) == "whatsapp" && std::string(direction) == "outbound") {
+                        r["message"] = json{{"type", "template"}, {"template", {{"name", "hello"}}}};
+                    }
                     if (n % 7 != 6) r["custom_metadata"] = metas[n % 7];
                     add(r, n % 4 != 3);  // every fourth in the same millisecond as the previous
                     ++n;

@@ -6,7 +6,9 @@
 // manual clock where asked for, every output time well-formed.
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "fuzz_support.h"
 
@@ -22,6 +24,7 @@ const char *const kKnownKeys[] = {"path",
                                   "ring_timeout_seconds",
                                   "dial_timeout_seconds",
                                   "token_ttl_seconds",
+                                  "wrap_up_timeout_seconds",
                                   "webrtc_url",
                                   "max_open_per_organization",
                                   "timer_thread",
@@ -123,6 +126,33 @@ int64_t next_deadline(convo_engine *e) {
     return code == CONVO_OK ? ms : -1;
 }
 
+// Past every closing deadline a tick ended the conversations `ids`; each one's wrap-up fell
+// due wrap_up_timeout_seconds after it ended (held at the end of the range): done if that was
+// by `now`, else pending, and the earliest pending one is the next deadline. A tick past those
+// leaves every wrap-up done and nothing pending.
+void check_wrap_ups(convo_engine *e, convo_session *s, const std::vector<std::string> &ids, int64_t wrap_up_ms,
+                    int64_t now) {
+    int64_t earliest = -1, latest = now;
+    for (const std::string &id : ids) {
+        const json c = get(s, id).body;
+        const int64_t due = std::min(parse_utc(c.at("ended_at").get<std::string>()).value_or(0) + wrap_up_ms, kLastMs);
+        check(c.at("wrap_up") == (due <= now ? "done" : "pending"),
+              "wrap_up " + c["wrap_up"].dump() + " with its deadline " + format_ms(due) + " and the clock at " +
+                  format_ms(now));
+        if (due > now && (earliest < 0 || due < earliest)) earliest = due;
+        latest = std::max(latest, due);
+    }
+    check(next_deadline(e) == earliest, "after a tick past every closing deadline the next deadline is " +
+                                            std::to_string(next_deadline(e)) + ", the earliest pending wrap-up " +
+                                            std::to_string(earliest));
+    checked_plain("convo_clock_set", convo_clock_set(e, latest), 0);
+    checked_plain("convo_tick", convo_tick(e, nullptr), 0);
+    check(next_deadline(e) == -1, "after a tick past every deadline a timer is still pending");
+    for (const std::string &id : ids) {
+        check(get(s, id).body.at("wrap_up") == "done", "a wrap-up still pending after its deadline passed");
+    }
+}
+
 // A few calls through an engine opened with `options`, checking what the options promise.
 void workload(convo_engine *e, const json &options) {
     checked_plain("convo_engine_set_log_handler", convo_engine_set_log_handler(e, quiet, nullptr), 0);
@@ -187,9 +217,10 @@ void workload(convo_engine *e, const json &options) {
         checked_plain("convo_clock_set", convo_clock_set(e, later), 0);
         unsigned fired = 0;
         checked_plain("convo_tick", convo_tick(e, &fired), 0);
-        check(next_deadline(e) == -1, "after a tick past every deadline a timer is still pending");
+        std::vector<std::string> ids;
         for (const std::string &id : {phone, rtc, chat}) {
             if (id.empty()) continue;
+            ids.push_back(id);
             Result g = get(s, id);
             check_conversation(g.body, "get after tick");
             check(g.body["expires_at"].is_null(), "a closed conversation still expires");
@@ -198,6 +229,7 @@ void workload(convo_engine *e, const json &options) {
                       status != "token_created",
                   "conversation still open (" + status + ") after every deadline passed");
         }
+        check_wrap_ups(e, s, ids, int_option("wrap_up_timeout_seconds", 300) * 1000, later);
     } else if (!chat.empty()) {
         check_conversation(get(s, chat).body, "get");
     }

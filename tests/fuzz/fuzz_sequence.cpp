@@ -447,24 +447,23 @@ struct World {
         if (c.channel == "whatsapp") c.contact = contact_key(get(s[c.org], c.id).body);
     }
 
-    // flags bit 6 varies the event: an end's reason, an annotate's tags, a business message's
-    // template instead of text, a takeover's minutes (1-4, from bits 5-6), a close's
-    // skip_notifications, a finalize's fields.
+    // flags bit 7 gives a business message a template instead of text, a takeover its minutes
+    // (1-4, from bits 5-6); bit 6 an end its reason, an annotate tags, a close
+    // skip_notifications, a finalize fields.
     json typed_event(const std::string &type, uint8_t flags) {
         json e = event_body(type);
-        const bool extra = flags & 0x40;
         if (type == "message") {
             static const char *roles[] = {"user", "agent", "human", "user"};
             e["role"] = roles[(flags >> 5) & 3];
-            if (extra && e["role"] != "user") {
+            if ((flags & 0x80) && e["role"] != "user") {
                 e.erase("text");
                 e["template"] = json{{"name", "follow_up"}, {"variables", {{"body", {"x"}}}}};
             }
         }
-        if (!extra) return e;
+        if (type == "takeover" && (flags & 0x80)) e["minutes"] = 1 + ((flags >> 5) & 3);
+        if (!(flags & 0x40)) return e;
         if (type == "end") e["reason"] = "resolved";
         if (type == "annotate") e["tags"] = json::array({"t"});
-        if (type == "takeover") e["minutes"] = 1 + ((flags >> 5) & 3);
         if (type == "close") e["skip_notifications"] = true;
         if (type == "finalize") {
             e["summary"] = "wrapped up";
@@ -473,25 +472,14 @@ struct World {
         return e;
     }
 
-    // The code the rules give event `e` met by `c` at time `t`: the table's verdict, then a
-    // message's: a template off WhatsApp, an agent while a human has taken over, a free-form
-    // business message outside the contact's window.
+    // The code the rules give event `e` met by `c` at time `t`.
     convo_code rule_code(const Conv &c, const json &e, int64_t t) const {
-        const std::string type = e.at("type").get<std::string>();
-        if (!table.target(type, c.status, c.channel)) return CONVO_ECONFLICT;
-        if (type != "message") return CONVO_OK;
-        const bool with_template = e.contains("template");
-        if (with_template && c.channel != "whatsapp") return CONVO_EINVALID;
-        if (e.at("role") == "agent" && c.human_takeover) return CONVO_ECONFLICT;
-        if (c.channel == "whatsapp" && e.at("role") != "user" && !with_template && !window_open(c.contact, t)) {
-            return CONVO_EPRECONDITION;
-        }
-        return CONVO_OK;
+        return convo_fuzz::rule_code(table, e, c.status, c.channel, c.human_takeover, window_open(c.contact, t));
     }
 
     // a: the conversation (one past the last: an unknown id); b: the event type; flags: bits
     // 0-1 the event_id, bits 2-3 its `at`, bit 4 the other organization, bits 5-6 a message's
-    // role, bit 6 see typed_event.
+    // role, bits 6-7 see typed_event.
     void dispatch_typed(Reader &in) {
         const uint8_t a = in.u8(), b = in.u8(), flags = in.u8();
         const size_t n = convs.size();
@@ -568,9 +556,7 @@ struct World {
             }
             check(!noop || !fresh.empty() || get(s[org], id).body == got_before, "a no-op changed the conversation");
             check(r.body.at("status") == c.status, "dispatch answered status " + r.body["status"].dump());
-            // The engine records an event_id with whatever the dispatch committed: a no-op's only
-            // when overdue timers committed with it.
-            if (!event_id.empty() && !fresh.empty()) c.event_ids.insert(event_id);
+            if (!event_id.empty()) c.event_ids.insert(event_id);  // a no-op's too
         } else {
             check(fresh.size() == timers, "a refused event appended more than overdue timer firings");
         }
@@ -658,9 +644,9 @@ struct World {
         Result r = checked("convo_dispatch", convo_dispatch(s[org], id.c_str(), text.c_str(), &out), &out,
                            kRequestErrors);
         json fresh = absorb(org);
-        if (r.ok() && n && !fresh.empty()) {
-            // A recorded event_id (with what the dispatch committed; a no-op that committed
-            // nothing records none): a later typed repeat must change nothing.
+        if (r.ok() && n) {
+            // An accepted event_id (now or before, a no-op's too): a later typed repeat must
+            // change nothing.
             std::optional<json> ev = parse_object(text);
             if (auto event_id = ev ? str(*ev, "event_id") : std::nullopt) convs[a % n].event_ids.insert(*event_id);
         }

@@ -381,6 +381,23 @@ inline json event_body(const std::string &type) {
     return e;
 }
 
+// The code the lifecycle rules give a well-formed `event` of a known type: the table's verdict
+// in `status` on `channel`, then a message's rules: a template only on WhatsApp (EINVALID), no
+// agent while a human has taken over (ECONFLICT), no free-form business message on WhatsApp
+// while the contact's window is closed at the event's time (EPRECONDITION).
+inline convo_code rule_code(const Table &t, const json &event, const std::string &status,
+                            const std::string &channel, bool human_takeover, bool window_open) {
+    const std::string type = event.at("type").get<std::string>();
+    if (!t.target(type, status, channel)) return CONVO_ECONFLICT;
+    if (type != "message") return CONVO_OK;
+    const bool with_template = event.contains("template");
+    const std::string role = str(event, "role").value_or("");
+    if (with_template && channel != "whatsapp") return CONVO_EINVALID;
+    if (role == "agent" && human_takeover) return CONVO_ECONFLICT;
+    if (channel == "whatsapp" && role != "user" && !with_template && !window_open) return CONVO_EPRECONDITION;
+    return CONVO_OK;
+}
+
 // Whether `event` (a JSON object), allowed by the table, has nothing to do for `conversation`
 // (as convo_get renders it): a close of an ended conversation, a handback with no takeover, a
 // finalize without fields of a wrap-up already done. Such an event changes nothing at all.

@@ -57,7 +57,7 @@ def standard_agent(id_="agent_abc", phone="+18885550000"):
 
 def request_for(channel, direction="outbound"):
     r = {"channel": channel, "direction": direction, "agent_id": "agent_abc",
-         "user_id": "+14155551234" if channel == "telephone" else "user_42"}
+         "user_id": "+14155551234" if channel in ("telephone", "sms", "whatsapp") else "user_42"}
     if channel == "email":
         r["to_address"] = "customer@example.com"
     return r
@@ -106,6 +106,13 @@ def options():
         "duplicate_path": '{"path":"a.db","clock":"manual","path":":memory:"}',
         "nul_inside": b'{"clock":"manual"}\x00{"path":"/etc/passwd"}',
         "deep": "[" * 100 + "]" * 100,
+        "wrap_up_short": dump({"clock": "manual", "wrap_up_timeout_seconds": 1}),
+        "wrap_up_huge": dump({"clock": "manual", "wrap_up_timeout_seconds": 1000000000}),
+        "wrap_up_too_big": dump({"clock": "manual", "wrap_up_timeout_seconds": 1000000001}),
+        "wrap_up_long_year_9000": dump({"clock": "manual", "start": "9999-12-31T00:00:00.000Z",
+                                        "wrap_up_timeout_seconds": 86400}),
+        "wrap_up_zero": dump({"wrap_up_timeout_seconds": 0}),
+        "wrap_up_string": dump({"wrap_up_timeout_seconds": "300"}),
     }
     for name, data in seeds.items():
         write("options", name, data)
@@ -161,7 +168,14 @@ def agents():
 
 
 # ---- create (validation_test.cpp: ValidationSpecCreate*, create_test.cpp) --------------------
+SEEDS = [{"role": "user", "text": "I wrote earlier"}, {"role": "agent", "text": "We replied"}]
+TEMPLATE = {"type": "template", "template": {"name": "order_update",
+                                             "variables": {"body": ["42"], "header": "Hi",
+                                                           "buttons": ["track"], "cards": [{"body": ["x"]}]}}}
+
+
 def creates():
+    sms, wa = request_for("sms"), request_for("whatsapp")
     text, email, tel = request_for("text"), request_for("email"), request_for("telephone")
     tel_in, rtc = request_for("telephone", "inbound"), request_for("webrtc")
     noref = without(text, "agent_id")
@@ -190,7 +204,7 @@ def creates():
         "agent_nonum_telephone": with_(tel, agent_id="agent_nonum"),
         "web_widget": with_(rtc, web_widget_id="widget-1"),
         "unknown_field": with_(text, foo=1),
-        "channel_unknown": with_(text, channel="sms"),
+        "channel_unknown": with_(text, channel="fax"),
         "user_id_missing": without(text, "user_id"),
         "telephone_user_not_e164": with_(tel, user_id="user_42"),
         "no_agent_ref": noref,
@@ -203,6 +217,32 @@ def creates():
         "idle_zero": with_(text, idle_timeout_minutes=0),
         "idle_fraction": with_(text, max_open_minutes=1.5),
         "user_id_257": with_(text, user_id="u" * 257),
+        # sms and whatsapp: a business number, seed messages, tags, a template opener.
+        "sms": sms, "sms_inbound": request_for("sms", "inbound"),
+        "sms_from_number_seeds_tags": with_(sms, from_number="+18885550300", messages=SEEDS, tags=["vip", "crm"]),
+        "sms_agent_config": with_(without(sms, "agent_id"), agent_config={"name": "Inline", "greeting": "Hi",
+                                                                           "speaks_first": True}),
+        "whatsapp_template": with_(wa, message=TEMPLATE),
+        "whatsapp_template_client_id": with_(wa, message=TEMPLATE, id="0190b8c2-7d4e-4abc-8def-0123456789ac"),
+        "whatsapp_inbound_seeds": with_(request_for("whatsapp", "inbound"), messages=SEEDS, tags=["t"]),
+        "whatsapp_inbound_agent_nonum": with_(request_for("whatsapp", "inbound"), agent_id="agent_nonum"),
+        "whatsapp_version_id_template": with_(without(wa, "agent_id"), agent_version_id="{{v1}}",
+                                              message={"type": "template", "template": {"name": "t"}}),
+        "email_seeds": with_(email, messages=[{"role": "agent", "text": "We wrote"}]),
+        "telephone_seeds": with_(tel, messages=SEEDS),
+        # Refused: closed window without a template (412), a template off WhatsApp, bad seeds.
+        "whatsapp_no_template": wa,
+        "sms_template": with_(sms, message=TEMPLATE),
+        "whatsapp_user_not_e164": with_(wa, user_id="user_42", message=TEMPLATE),
+        "whatsapp_message_not_template": with_(wa, message={"type": "text", "text": "hi"}),
+        "whatsapp_template_unknown_key": with_(wa, message={"type": "template", "template": {"name": "t", "lang": "en"}}),
+        "whatsapp_template_no_name": with_(wa, message={"type": "template", "template": {"variables": {}}}),
+        "from_number_on_text": with_(text, from_number="+18885550300"),
+        "from_number_not_e164": with_(sms, from_number="18885550300"),
+        "seed_role_human": with_(text, messages=[{"role": "human", "text": "hi"}]),
+        "seed_text_empty": with_(text, messages=[{"role": "user", "text": ""}]),
+        "seeds_not_array": with_(text, messages={"role": "user", "text": "hi"}),
+        "tags_not_strings": with_(text, tags=[1]),
     }
     for name, r in seeds.items():
         write("create", name + ".json", dump(r))
@@ -223,7 +263,10 @@ def creates():
 SLOT = {"tel_out_triggered": 0, "tel_in_ringing": 1, "email_triggered": 2, "webrtc_token": 3,
         "text_in_progress": 4, "tel_out_in_progress": 5, "tel_out_unanswered": 6,
         "tel_out_ringing": 9, "email_in_progress": 17, "webrtc_in_progress": 21,
-        "text_completed": 22, "webrtc_unanswered": 32, "unknown": 33}
+        "text_completed": 22, "webrtc_unanswered": 32, "sms_in_progress": 33, "whatsapp_out": 35,
+        "whatsapp_in": 36, "whatsapp_in_completed": 46, "text_taken_over": 49, "whatsapp_open": 50,
+        "whatsapp_open_taken_over": 51, "whatsapp_closed_taken_over": 52, "text_finalized": 53,
+        "unknown": 55}
 
 
 def dispatches():
@@ -256,6 +299,34 @@ def dispatches():
         ("message_in_ringing", "tel_in_ringing", msg),
         ("end_unanswered", "tel_out_unanswered", {"type": "end"}),
         ("end_unknown_conversation", "unknown", {"type": "end"}),
+        # Takeover, handback, close, finalize; the rules on messages beside the table.
+        ("takeover", "text_in_progress", {"type": "takeover"}),
+        ("takeover_minutes_again", "text_taken_over", {"type": "takeover", "minutes": 30, "event_id": "t-1"}),
+        ("handback", "text_taken_over", {"type": "handback"}),
+        ("handback_nothing_to_do", "text_in_progress", {"type": "handback"}),
+        ("handback_nothing_to_do_event_id", "text_in_progress", {"type": "handback", "event_id": "h-1"}),
+        ("handback_in_ringing", "tel_in_ringing", {"type": "handback"}),
+        ("close", "sms_in_progress", {"type": "close"}),
+        ("close_skip_notifications", "tel_in_ringing", {"type": "close", "skip_notifications": True}),
+        ("close_ended", "text_completed", {"type": "close"}),
+        ("finalize", "text_completed", {"type": "finalize"}),
+        ("finalize_fields", "whatsapp_in_completed", {"type": "finalize", "summary": "s", "topic": "t",
+                                                      "actions_needed": ["a"], "tags": ["x"]}),
+        ("finalize_done", "text_finalized", {"type": "finalize"}),
+        ("close_ended_event_id", "whatsapp_in_completed", {"type": "close", "event_id": "c-1"}),
+        ("finalize_done_fields", "text_finalized", {"type": "finalize", "summary": "later"}),
+        ("finalize_open", "text_in_progress", {"type": "finalize"}),
+        ("agent_taken_over", "text_taken_over", with_(msg, role="agent")),
+        ("human_taken_over", "text_taken_over", with_(msg, role="human")),
+        ("whatsapp_agent_closed_window", "whatsapp_out", with_(msg, role="agent")),
+        ("whatsapp_human_closed_taken_over", "whatsapp_closed_taken_over", with_(msg, role="human")),
+        ("whatsapp_agent_closed_taken_over", "whatsapp_closed_taken_over", with_(msg, role="agent")),
+        ("whatsapp_template_closed_window", "whatsapp_in",
+         {"type": "message", "role": "agent", "template": {"name": "reminder", "variables": {"body": ["1"]}}}),
+        ("whatsapp_user_opens_window", "whatsapp_in", msg),
+        ("whatsapp_agent_open_window", "whatsapp_open", with_(msg, role="agent", event_id="w-1")),
+        ("whatsapp_agent_open_taken_over", "whatsapp_open_taken_over", with_(msg, role="agent")),
+        ("sms_agent", "sms_in_progress", with_(msg, role="agent")),
     ]
     for name, slot, e in valid:
         write("dispatch", name, bytes([SLOT[slot]]) + dump(e).encode())
@@ -276,6 +347,12 @@ def dispatches():
         "event_id_empty": dump(with_(msg, event_id="")),
         "surrogate": '{"type":"message","role":"user","text":"\\udc00"}',
         "escaped_nul_text": '{"type":"message","role":"user","text":"a\\u0000b"}',
+        "takeover_minutes_zero": dump({"type": "takeover", "minutes": 0}),
+        "close_skip_string": dump({"type": "close", "skip_notifications": "yes"}),
+        "finalize_recording": dump({"type": "finalize", "recording_details": {}}),
+        "template_user": dump({"type": "message", "role": "user", "template": {"name": "t"}}),
+        "template_and_text": dump({"type": "message", "role": "agent", "text": "hi", "template": {"name": "t"}}),
+        "template_on_text": dump({"type": "message", "role": "agent", "template": {"name": "t"}}),
     }
     for name, raw in invalid.items():
         write("dispatch", "invalid_" + name, bytes([SLOT["text_in_progress"]]) + raw.encode())
@@ -321,7 +398,8 @@ def lists():
 # ---- sequence (fuzz_sequence.cpp's operations) --------------------------------------------
 CH = {"telephone": 0, "webrtc": 1, "email": 2, "text": 3}
 TYPES = ["ringing", "answered", "joined", "delivered", "message", "end", "cancel", "no_answer",
-         "busy", "fail", "transfer", "annotate", "bogus"]
+         "busy", "fail", "transfer", "annotate", "bogus", "takeover", "handback", "close", "finalize"]
+USER, AGENT, HUMAN = 0, 1, 2  # dispatch_op roles
 
 
 def create_op(channel, inbound=False, org=0, idle=0, max_open=0, client=None, variant=0):
@@ -330,8 +408,19 @@ def create_op(channel, inbound=False, org=0, idle=0, max_open=0, client=None, va
     return bytes([0, a, b])
 
 
-def dispatch_op(conv, type_, event_id=0, at=0, other_org=False, role=0, extra=False):
-    flags = event_id | (at << 2) | (16 if other_org else 0) | (role << 5) | (64 if extra else 0)
+def chat_op(whatsapp=True, inbound=False, org=0, idle=0, max_open=0, client=None, variant=0, user=0,
+            from_number=False, template=False, seeds=0, tags=False):
+    """fuzz_sequence's create_chat: seeds 0 none, 1 user, 2 user and agent, 3 agent."""
+    c = (1 if whatsapp else 0) | (user << 1) | (8 if from_number else 0) | (16 if template else 0) \
+        | (seeds << 5) | (128 if tags else 0)
+    return bytes([13]) + create_op("telephone", inbound, org, idle, max_open, client, variant)[1:] + bytes([c])
+
+
+def dispatch_op(conv, type_, event_id=0, at=0, other_org=False, role=0, extra=False, variant=False):
+    """extra: an end's reason, an annotate's tags, a close's skip_notifications, a finalize's
+    fields; variant: a business message's template, a takeover's minutes (1 + role)."""
+    flags = event_id | (at << 2) | (16 if other_org else 0) | (role << 5) | (64 if extra else 0) \
+        | (128 if variant else 0)
     return bytes([2, conv, TYPES.index(type_), flags])
 
 
@@ -391,6 +480,47 @@ def sequences():
         "busy_no_answer": bytes([0]) + create_op("telephone") + create_op("telephone", inbound=True)
         + dispatch_op(0, "busy") + dispatch_op(1, "no_answer") + dispatch_op(0, "cancel"),
         "bogus_and_unknown": bytes([0]) + create_op("text") + dispatch_op(0, "bogus") + dispatch_op(1, "end"),
+        # The WhatsApp window: closed until a user message, shared by the contact's conversations,
+        # 24 hours long; outside it only templates (and inbound creates).
+        "whatsapp_window": bytes([0]) + chat_op(inbound=True) + dispatch_op(0, "message", role=AGENT)
+        + dispatch_op(0, "message", role=HUMAN, variant=True) + dispatch_op(0, "message")
+        + dispatch_op(0, "message", role=AGENT) + chat_op() + chat_op(user=1)
+        + chat_op(user=1, template=True, seeds=2) + dispatch_op(2, "message", role=HUMAN) + bytes([8, 1]),
+        "whatsapp_window_expires": bytes([0]) + chat_op(inbound=True) + dispatch_op(0, "message", at=1)
+        + advance(8) + TICK + chat_op() + chat_op(inbound=True) + dispatch_op(1, "message", role=AGENT)
+        + dispatch_op(1, "message", role=AGENT, variant=True) + dispatch_op(1, "message"),
+        "chat_creates": bytes([0]) + chat_op(whatsapp=False, from_number=True, seeds=2, tags=True)
+        + chat_op(whatsapp=False, template=True) + chat_op(inbound=True, variant=3, seeds=1)
+        + chat_op(template=True, client=0, seeds=3) + chat_op(template=True, client=0)
+        + chat_op(whatsapp=False, inbound=True, org=1, user=2) + chat_op(variant=2, template=True)
+        + dispatch_op(0, "message") + dispatch_op(0, "message", role=AGENT) + LIST,
+        # Takeover: agents refused until a handback or the takeover timer; the idle timer may end
+        # the conversation first (no handback then).
+        "takeover_timer": bytes([0]) + create_op("text") + dispatch_op(0, "takeover", variant=True)
+        + dispatch_op(0, "message", role=AGENT) + dispatch_op(0, "message", role=HUMAN) + advance(4) + TICK
+        + dispatch_op(0, "message", role=AGENT) + dispatch_op(0, "takeover", event_id=1)
+        + dispatch_op(0, "takeover", event_id=1) + dispatch_op(0, "handback") + dispatch_op(0, "handback", event_id=2)
+        + dispatch_op(0, "takeover", event_id=2),
+        "takeover_then_idle": bytes([0]) + create_op("text", idle=1) + dispatch_op(0, "takeover", variant=True, role=3)
+        + advance(4) + TICK + bytes([8, 0]),
+        "takeover_overdue_in_dispatch": bytes([0]) + chat_op(inbound=True) + dispatch_op(0, "message")
+        + dispatch_op(0, "takeover", variant=True) + advance(4) + dispatch_op(0, "handback")
+        + dispatch_op(0, "message", role=AGENT, at=1),
+        # close, finalize and the wrap-up timer (2 s with engine byte 54).
+        "close_finalize_wrap_up": bytes([54]) + create_op("text") + dispatch_op(0, "close", extra=True)
+        + dispatch_op(0, "close", event_id=1) + dispatch_op(0, "finalize", extra=True)
+        + dispatch_op(0, "finalize") + dispatch_op(0, "finalize", extra=True) + create_op("telephone")
+        + dispatch_op(1, "close") + advance(1) + TICK + dispatch_op(1, "finalize") + dispatch_op(1, "message"),
+        "wrap_up_overdue_in_dispatch": bytes([54]) + create_op("webrtc") + dispatch_op(0, "cancel") + advance(1)
+        + dispatch_op(0, "annotate") + dispatch_op(0, "finalize", extra=True) + advance(12) + TICK,
+        "wrap_up_default": bytes([0]) + create_op("email") + dispatch_op(0, "fail") + advance(10) + TICK
+        + advance(5) + TICK + dispatch_op(0, "close"),
+        "raw_whatsapp": bytes([0]) + raw_create(dump({"channel": "whatsapp", "direction": "inbound",
+                                                      "user_id": "+14155550009", "agent_id": "agent_abc",
+                                                      "messages": [{"role": "user", "text": "hi"}]}))
+        + raw_dispatch(0, dump({"type": "message", "role": "agent", "template": {"name": "t"}, "event_id": "e2"}))
+        + raw_dispatch(0, dump({"type": "takeover", "minutes": 2, "event_id": "e1"}))
+        + dispatch_op(0, "handback", event_id=1) + dispatch_op(0, "close", event_id=2),
     }
     for name, data in seqs.items():
         write("sequence", name, data)
