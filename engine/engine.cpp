@@ -110,7 +110,8 @@ Outcome Engine::agent_put(const Session &s, std::string_view json, std::string *
     CONVO_TRY(need(s, CONVO_SCOPE_ADMIN, "ADMIN", "putting an agent"));
     Agent a;
     CONVO_TRY(parse_agent(json, options_.limits, &a));
-    std::lock_guard<std::mutex> lk(mu_);
+    std::unique_lock<std::mutex> lk(mu_);
+    settle(lk);
     const std::string &org = s.organization_id;
     std::map<int, std::string> known;
     CONVO_TRY(store_->version_ids(org, a.id, &known));
@@ -142,7 +143,8 @@ Outcome Engine::agent_put(const Session &s, std::string_view json, std::string *
 
 Outcome Engine::agent_get(const Session &s, const std::string &id, std::string *out) {
     CONVO_TRY(need(s, CONVO_SCOPE_READ, "READ", "reading an agent"));
-    std::lock_guard<std::mutex> lk(mu_);
+    std::unique_lock<std::mutex> lk(mu_);
+    settle(lk);
     std::optional<Agent> a;
     CONVO_TRY(store_->agent(s.organization_id, id, &a));
     if (!a) return Outcome::not_found("agent '" + id + "' not found");
@@ -216,8 +218,7 @@ Outcome Engine::create(const Session &s, std::string_view json, std::string *out
     const bool sensitive = s.can(CONVO_SCOPE_SENSITIVE);
     const std::string &org = s.organization_id;
     uint64_t ticket = 0;
-    {
-        std::lock_guard<std::mutex> lk(mu_);
+    CONVO_TRY(write_op([&]() -> Outcome {
         if (r.id) {
             std::optional<std::string> owner;
             std::optional<StoredResponse> stored;
@@ -331,12 +332,13 @@ Outcome Engine::create(const Session &s, std::string_view json, std::string *out
         }
         ch.response = StoredResponse{body, status};
         std::vector<Change> batch{std::move(ch)};
-        CONVO_TRY(commit(batch, &ticket));
+        CONVO_TRY(stage(batch));
         log_->debug("created {} {} in {}", channel_name(made.channel), batch[0].conversation.id,
                     status_name(batch[0].conversation.status));
         *out = redact_response(std::move(body), sensitive).dump();
         *http_status = status;
-    }
+        return Outcome::ok();
+    }, &ticket));
     wake_timer_thread();
     subscribers_.deliver(ticket);
     return Outcome::ok();
@@ -359,7 +361,8 @@ Outcome Engine::get(const Session &s, const std::string &id, std::string *out) {
             s, out, [&](const Session &n, std::string *body) { return get(n, id, body); },
             [&](const Json &j) { return conversation_from_native(s.format, j); });
     }
-    std::lock_guard<std::mutex> lk(mu_);
+    std::unique_lock<std::mutex> lk(mu_);
+    settle(lk);
     std::optional<Conversation> c;
     CONVO_TRY(store_->load(s.organization_id, normalize_id(id), &c));
     if (!c) return Outcome::not_found(not_found(id));
@@ -375,7 +378,8 @@ Outcome Engine::list(const Session &s, const char *query, std::string *out) {
     }
     ListQuery q;
     CONVO_TRY(parse_list_query(query, options_.limits, &q));
-    std::lock_guard<std::mutex> lk(mu_);
+    std::unique_lock<std::mutex> lk(mu_);
+    settle(lk);
     std::vector<Conversation> found;
     std::optional<std::string> next;
     CONVO_TRY(store_->list(s.organization_id, q, &found, &next));
@@ -400,7 +404,8 @@ Outcome Engine::events(const Session &s, uint64_t after, unsigned limit, std::st
     }
     if (limit == 0) limit = 100;
     if (limit > 1000) return Outcome::invalid("limit: must be from 1 to 1000 (0 means 100)");
-    std::lock_guard<std::mutex> lk(mu_);
+    std::unique_lock<std::mutex> lk(mu_);
+    settle(lk);
     std::vector<FeedEvent> found;
     CONVO_TRY(store_->read_events(s.organization_id, after, limit, &found));
     const bool sensitive = s.can(CONVO_SCOPE_SENSITIVE);
@@ -428,9 +433,7 @@ Outcome Engine::dispatch(const Session &s, const std::string &id, std::string_vi
     Event e;
     CONVO_TRY(parse_event(json, options_.limits, &e));
     uint64_t ticket = 0;
-    Outcome result;
-    {
-        std::lock_guard<std::mutex> lk(mu_);
+    Outcome o = write_op([&]() -> Outcome {
         std::optional<Conversation> loaded;
         CONVO_TRY(store_->load(s.organization_id, normalize_id(id), &loaded));
         if (!loaded) return Outcome::not_found(not_found(id));
@@ -449,7 +452,7 @@ Outcome Engine::dispatch(const Session &s, const std::string &id, std::string_vi
             absorb(ch, fire(ch.conversation, t->second, options_.policy));
         }
         Step step;
-        result = apply(ch.conversation, e, options_.policy, now, &step);
+        Outcome result = apply(ch.conversation, e, options_.policy, now, &step);
         if (result) {
             absorb(ch, std::move(step));
             ch.event_id = e.event_id;
@@ -458,36 +461,20 @@ Outcome Engine::dispatch(const Session &s, const std::string &id, std::string_vi
         // still records its event_id, so a retry stays a no-op whatever happened since.
         if (!ch.events.empty() || ch.event_id) {
             std::vector<Change> batch{std::move(ch)};
-            CONVO_TRY(commit(batch, &ticket));
+            CONVO_TRY(stage(batch));
             ch = std::move(batch[0]);
         }
         if (result) CONVO_TRY(render(s, ch.conversation, out));
-    }
+        return result;
+    }, &ticket);
     wake_timer_thread();
     subscribers_.deliver(ticket);
-    return result;
-}
-
-Outcome Engine::commit(std::vector<Change> &batch, uint64_t *ticket) {
-    Outcome o = store_->commit(batch);
-    if (!o) {
-        log_->warn("{}", o.message());
-        return o;
-    }
-    for (const Change &ch : batch) {
-        for (const FeedEvent &e : ch.events) {
-            if (subscribers_.empty()) continue;
-            uint64_t t = subscribers_.enqueue(e.seq, event_json(e, true).dump());
-            if (t != 0) *ticket = t;
-        }
-    }
     return o;
 }
 
 // ---- timers --------------------------------------------------------------------------------
 
-Outcome Engine::fire_due(TimeMs now, unsigned *fired, bool *more, uint64_t *ticket) {
-    std::lock_guard<std::mutex> lk(mu_);
+Outcome Engine::fire_due(TimeMs now, unsigned *fired, bool *more) {
     std::vector<DueTimer> due;
     CONVO_TRY(store_->due(now, kTickBatch, &due));
     *more = static_cast<int>(due.size()) == kTickBatch;
@@ -533,7 +520,7 @@ Outcome Engine::fire_due(TimeMs now, unsigned *fired, bool *more, uint64_t *tick
         ch.conversation = std::move(loaded[i]);
         batch.push_back(std::move(ch));
     }
-    if (!batch.empty()) CONVO_TRY(commit(batch, ticket));
+    if (!batch.empty()) CONVO_TRY(stage(batch));
     *fired += count;
     return Outcome::ok();
 }
@@ -542,10 +529,15 @@ Outcome Engine::tick(unsigned *fired) {
     const TimeMs now = clock_->now();
     unsigned total = 0;
     bool more = true;
-    Outcome o;
+    // Nothing due, the common case: one indexed read, no transaction.
+    std::optional<TimeMs> next;
+    Outcome o = next_deadline(&next);
+    if (o && (!next || *next > now)) more = false;
     while (more && o) {
         uint64_t ticket = 0;
-        o = fire_due(now, &total, &more, &ticket);
+        unsigned batch = 0;  // counted only once its group committed
+        o = write_op([&] { return fire_due(now, &batch, &more); }, &ticket);
+        if (o) total += batch;
         subscribers_.deliver(ticket);
     }
     if (total > 0) log_->debug("tick at {} fired {} timers", format_time(now), total);
@@ -554,7 +546,8 @@ Outcome Engine::tick(unsigned *fired) {
 }
 
 Outcome Engine::next_deadline(std::optional<TimeMs> *out) {
-    std::lock_guard<std::mutex> lk(mu_);
+    std::unique_lock<std::mutex> lk(mu_);
+    settle(lk);
     return store_->next_deadline(out);
 }
 

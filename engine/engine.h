@@ -1,11 +1,15 @@
 // The engine: the thin shell around the pure lifecycle core. Each call parses its input, takes
-// the engine lock, loads what it needs from the store, lets the core compute the step, commits
-// the step in one transaction, and after releasing the lock delivers the new feed events.
+// the engine lock, loads what it needs from the store, lets the core compute the step, writes
+// the step into the open group commit (group_commit.cpp), returns once the group's transaction
+// is durable, and after releasing the lock delivers the new feed events.
 #pragma once
 
 #include <convo/convo.h>
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -69,10 +73,17 @@ private:
     Outcome resolve_agent(const Session &s, const CreateRequest &r, std::optional<Agent> *agent,
                           AgentVersion *version);
     Outcome render(const Session &s, const Conversation &c, std::string *out);
-    // Commits `batch` and queues its events for subscribers; returns the delivery ticket.
-    Outcome commit(std::vector<Change> &batch, uint64_t *ticket);
-    // Fires the due timers of one batch; *fired counts them, *more says whether more are due.
-    Outcome fire_due(TimeMs now, unsigned *fired, bool *more, uint64_t *ticket);
+    // Group commit (group_commit.cpp). write_op runs `body` under the engine lock inside the
+    // open group's transaction and returns once that transaction committed (or failed); body
+    // writes its changes with stage(). *ticket is the delivery ticket of the group's events.
+    struct Group;
+    Outcome write_op(const std::function<Outcome()> &body, uint64_t *ticket);
+    Outcome stage(std::vector<Change> &batch);
+    // Under the engine lock: waits until no group is open, so reads see only committed state.
+    void settle(std::unique_lock<std::mutex> &lk);
+    // Fires the due timers of one batch (inside write_op); *fired counts them, *more says
+    // whether more are due.
+    Outcome fire_due(TimeMs now, unsigned *fired, bool *more);
     void timer_loop();
     void wake_timer_thread();
 
@@ -81,9 +92,14 @@ private:
     std::shared_ptr<LogSink> log_sink_;
     std::shared_ptr<spdlog::logger> log_;
 
-    std::mutex mu_;  // guards store_ and ids_
+    std::mutex mu_;  // guards store_, ids_ and group_
     std::unique_ptr<Store> store_;
     IdSource ids_;
+    std::shared_ptr<Group> group_;  // the group whose transaction is open (null: none)
+    std::condition_variable group_cv_;
+    std::atomic<int> arriving_{0};  // writers announced, not yet in a group
+    size_t last_group_size_ = 1;     // how many writers the last group committed
+    std::chrono::microseconds last_commit_{0};  // how long its commit took
 
     Subscribers subscribers_;
 

@@ -213,6 +213,8 @@ public:
             db_->exec("PRAGMA journal_mode=WAL");
             db_->exec(settings.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
             db_->exec("PRAGMA foreign_keys=OFF");
+            // Each batch of a group commit is a savepoint; its undo journal stays in memory.
+            db_->exec("PRAGMA temp_store=MEMORY");
             // Takes the exclusive lock now, so a second engine fails at open, not later.
             db_->exec("BEGIN IMMEDIATE");
             try {
@@ -429,20 +431,48 @@ public:
         });
     }
 
-    Outcome commit(std::vector<Change> &batch) override {
+    Outcome begin_group() override {
+        return guard("begin a transaction", [&] {
+            reset(*begin_).exec();
+            group_start_seq_ = last_seq_;
+            return Outcome::ok();
+        });
+    }
+
+    Outcome write(std::vector<Change> &batch) override {
         uint64_t seq = last_seq_;
-        Outcome o = transaction("commit change", [&] {
-            for (Change &ch : batch) write(ch, seq);
+        Outcome o = guard("commit change", [&] {
+            reset(*savepoint_).exec();
+            try {
+                for (Change &ch : batch) write(ch, seq);
+                reset(*release_).exec();
+            } catch (...) {
+                undo_batch();
+                throw;
+            }
+            return Outcome::ok();
         });
         if (o) {
             last_seq_ = seq;
-        } else {
-            for (Change &ch : batch) {
-                for (FeedEvent &e : ch.events) e.seq = 0;
-            }
+            return o;
         }
+        for (Change &ch : batch) {
+            for (FeedEvent &e : ch.events) e.seq = 0;
+        }
+        if (!in_group()) last_seq_ = group_start_seq_;
         return o;
     }
+
+    Outcome end_group(bool commit) override {
+        if (!commit || !in_group()) {
+            rollback_quietly();
+            last_seq_ = group_start_seq_;
+            return Outcome::ok();
+        }
+        return guard("commit change", [&] { return commit_or_break("commit change"); });
+    }
+
+    bool in_group() const override { return sqlite3_get_autocommit(db_->getHandle()) == 0; }
 
     uint64_t last_seq() const override { return last_seq_; }
     uint64_t history_at_open() const override { return history_at_open_; }
@@ -465,31 +495,44 @@ private:
     Outcome transaction(const char *what, Fn &&fn) {
         return guard(what, [&] {
             reset(*begin_).exec();
-            bool committing = false;
+            group_start_seq_ = last_seq_;
             try {
                 fn();
-                committing = true;
-                reset(*commit_).exec();
-            } catch (const SQLite::Exception &e) {
-                rollback_quietly();
-                if (committing) {
-                    // A failed COMMIT (say, fsync) may still have put a complete commit frame in
-                    // the WAL, which the next open replays: this connection cannot tell whether
-                    // the change was saved. Refuse everything until the host reopens the engine,
-                    // which reads the truth from the file.
-                    broken_ = std::string("database error while trying to ") + what + ": " +
-                              e.what() +
-                              "; the commit failed, so whether that change was saved is unknown "
-                              "until the database is reopened: close and reopen the engine";
-                    return Outcome::storage(broken_);
-                }
-                throw;
             } catch (...) {
                 rollback_quietly();
                 throw;
             }
-            return Outcome::ok();
+            return commit_or_break(what);
         });
+    }
+
+    // COMMITs the open transaction. A failed COMMIT (say, fsync) may still have put a complete
+    // commit frame in the WAL, which the next open replays: this connection cannot tell whether
+    // the change was saved. Refuse everything until the host reopens the engine, which reads the
+    // truth from the file.
+    Outcome commit_or_break(const char *what) {
+        try {
+            reset(*commit_).exec();
+        } catch (const SQLite::Exception &e) {
+            rollback_quietly();
+            last_seq_ = group_start_seq_;
+            broken_ = std::string("database error while trying to ") + what + ": " + e.what() +
+                      "; the commit failed, so whether that change was saved is unknown "
+                      "until the database is reopened: close and reopen the engine";
+            return Outcome::storage(broken_);
+        }
+        return Outcome::ok();
+    }
+
+    // Undoes a failed batch, keeping the group's other batches; when SQLite has already rolled
+    // the whole transaction back there is nothing left to undo.
+    void undo_batch() noexcept {
+        if (!in_group()) return;
+        try {
+            reset(*rollback_to_).exec();
+            reset(*release_).exec();
+        } catch (...) {
+        }
     }
 
     // Readies a cached statement. sqlite3_reset reports the error of the statement's previous
@@ -651,6 +694,9 @@ private:
         auto p = [&](const std::string &sql) { return std::make_unique<SQLite::Statement>(*db_, sql); };
         begin_ = p("BEGIN IMMEDIATE");
         commit_ = p("COMMIT");
+        savepoint_ = p("SAVEPOINT batch");
+        release_ = p("RELEASE batch");
+        rollback_to_ = p("ROLLBACK TO batch");
         load_ = p(std::string("SELECT ") + kConversationColumns +
                   " FROM conversations WHERE id = ? AND organization_id = ?");
         owner_ = p("SELECT organization_id, create_response, create_http_status FROM conversations WHERE id = ?");
@@ -695,8 +741,9 @@ private:
     std::unique_ptr<SQLite::Database> db_;
     uint64_t last_seq_ = 0;
     uint64_t history_at_open_ = 0;
+    uint64_t group_start_seq_ = 0;  // last_seq_ when the open group began
     std::string broken_;  // set when a COMMIT failed: every call refuses until reopened
-    std::unique_ptr<SQLite::Statement> begin_, commit_, load_, owner_, transcript_, count_open_,
+    std::unique_ptr<SQLite::Statement> begin_, commit_, savepoint_, release_, rollback_to_, load_, owner_, transcript_, count_open_,
         event_seen_, read_events_, due_, next_deadline_, agent_, agent_by_number_,
         agent_by_version_, version_ids_, put_agent_, put_version_, insert_, update_,
         insert_metadata_, insert_message_, insert_event_, insert_event_id_, window_, put_window_;

@@ -1,6 +1,7 @@
-// The storage interface the engine runs on. Every change goes through commit(): one
-// transaction that writes the conversations, transcript messages, feed events and event ids of
-// a batch, or nothing. The SQLite implementation is sqlite_store.cpp.
+// The storage interface the engine runs on. Every change goes through a group: one transaction
+// (begin_group … end_group) holding the batches of one or more callers, each written all or
+// nothing by write(): its conversations, transcript messages, feed events and event ids. The
+// SQLite implementation is sqlite_store.cpp.
 #pragma once
 
 #include <map>
@@ -25,7 +26,7 @@ struct Change {
     bool insert = false;
     Conversation conversation;         // the state after the change
     std::vector<Message> messages;     // appended to the transcript
-    std::vector<FeedEvent> events;     // appended to the feed; commit() assigns their seq
+    std::vector<FeedEvent> events;     // appended to the feed; write() assigns their seq
     std::optional<std::string> event_id;       // recorded for idempotent dispatch
     std::optional<StoredResponse> response;    // insert only
 };
@@ -77,8 +78,17 @@ public:
                                 std::map<int, std::string> *out) = 0;
     virtual Outcome put_agent(const std::string &org, const Agent &a) = 0;
 
-    // Writes a batch in one transaction; on success the events carry their seq.
-    virtual Outcome commit(std::vector<Change> &batch) = 0;
+    // Group commit: begin_group() opens a transaction; write() adds one batch to it, all or
+    // nothing (a failed batch leaves the others' intact), its events then carrying their seq;
+    // end_group(true) commits them together (one fsync), end_group(false) rolls back. Reads
+    // between them see the group's writes. A failed commit leaves the store refusing every call
+    // until reopened: whether the group was saved is known only from the file.
+    virtual Outcome begin_group() = 0;
+    virtual Outcome write(std::vector<Change> &batch) = 0;
+    virtual Outcome end_group(bool commit) = 0;
+    // False when no group is open, also after SQLite rolled one back by itself (some I/O
+    // errors do): the group's earlier batches are then lost.
+    virtual bool in_group() const = 0;
     virtual uint64_t last_seq() const = 0;
     // At open: a count that grows with every row the store holds an id for (feed events,
     // conversations, agent versions). A seeded engine mixes it into its seed, so after a

@@ -105,8 +105,8 @@ bool is_failed_commit_message(const std::string &m, const std::string &cause) {
 
 // ---- a failure that is not a COMMIT's: nothing changes and the engine stays usable ---------
 
-// The first read of the first tick after the reopen (the page cache is cold): the tick fails
-// before it writes anything.
+// The first read of the first tick after the reopen (the page cache is cold, and the tick
+// first asks whether anything is due): the tick fails before it writes anything.
 uint64_t tick_read_point(const Golden &g) {
     return first_point_in(g, FAULT_OP_READ, step_index("tick"));
 }
@@ -119,7 +119,7 @@ TEST(IoFaults, FailedReadChangesNothingAndCanBeRetried) {
     EXPECT_TRUE(t.injected);
     EXPECT_EQ(t.step_label, "tick");
     EXPECT_EQ(t.code, CONVO_ESTORAGE);
-    EXPECT_EQ(t.error, "database error while trying to find due timers: disk I/O error");
+    EXPECT_EQ(t.error, "database error while trying to find next deadline: disk I/O error");
     EXPECT_FALSE(t.reopen_path);
     EXPECT_EQ(t.outcome.rfind("tick: CONVO_ESTORAGE", 0), 0u) << t.outcome;
     EXPECT_TRUE(t.ok()) << ::testing::PrintToString(t.failures)

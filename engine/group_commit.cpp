@@ -1,0 +1,119 @@
+// Group commit, leader/follower. The commit rate of one SQLite file is bounded by its fsync;
+// writers that arrive together share one transaction and one fsync instead of queueing for
+// theirs, and each still returns only after its own change is durable.
+//
+// A writer announces itself (arriving_), takes the engine lock and joins the open group,
+// opening one (BEGIN) if none is. It runs its body there: reads see the group's earlier writes,
+// and stage() adds its changes as one savepoint. The writer that opened the group leads: after
+// its own body it releases the lock while writers join, then commits the group and wakes the
+// followers. It waits until every writer that announced has joined and the group is as large as
+// the previous one (writers woken by the previous commit are on their way back), at most half
+// the previous commit's duration and never more than kGatherLimit. A lone writer never waits.
+// Readers wait for the open group to end (settle), so nothing reads a change before it is
+// durable.
+#include <chrono>
+#include <exception>
+
+#include "engine.h"
+#include "render.h"
+
+namespace convo {
+namespace {
+
+// How long a leader waits for announced writers to join: far above the microseconds a body
+// takes, far below the time a stuck writer could hold a group back.
+constexpr std::chrono::microseconds kGatherLimit(2000);
+
+}  // namespace
+
+struct Engine::Group {
+    size_t members = 1;        // writers in the group, the leader included
+    bool broken = false;       // a batch's failure rolled the whole transaction back
+    Outcome broken_reason;     // ...with this
+    bool done = false;         // committed or failed; result says which
+    Outcome result;
+    uint64_t ticket = 0;       // delivery ticket of the group's last event
+    std::vector<std::pair<uint64_t, std::string>> events;  // (seq, json) for subscribers
+};
+
+Outcome Engine::write_op(const std::function<Outcome()> &body, uint64_t *ticket) {
+    ++arriving_;
+    std::unique_lock<std::mutex> lk(mu_);
+    --arriving_;
+    group_cv_.notify_all();
+    const bool leader = group_ == nullptr;
+    if (leader) {
+        CONVO_TRY(store_->begin_group());
+        group_ = std::make_shared<Group>();
+    }
+    std::shared_ptr<Group> g = group_;
+    if (!leader) ++g->members;
+    // The group must end whatever the body does; an exception goes on after it has.
+    Outcome own;
+    std::exception_ptr thrown;
+    try {
+        own = body();
+    } catch (...) {
+        thrown = std::current_exception();
+    }
+    if (leader) {
+        using namespace std::chrono;
+        const auto gather = std::min(kGatherLimit, last_commit_ / 2);
+        group_cv_.wait_for(lk, gather, [&] {
+            return arriving_.load() == 0 && g->members >= last_group_size_;
+        });
+        group_.reset();
+        const auto began = steady_clock::now();
+        if (g->broken) {
+            store_->end_group(false);
+            g->result = g->broken_reason;
+        } else {
+            g->result = store_->end_group(true);
+        }
+        last_commit_ = duration_cast<microseconds>(steady_clock::now() - began);
+        last_group_size_ = g->members;
+        log_->trace("group commit: {} writers, commit {} us", g->members, last_commit_.count());
+        if (g->result) {
+            for (auto &[seq, json] : g->events) {
+                uint64_t t = subscribers_.enqueue(seq, std::move(json));
+                if (t != 0) g->ticket = t;
+            }
+        } else {
+            log_->warn("{}", g->result.message());
+        }
+        g->done = true;
+        group_cv_.notify_all();
+    } else {
+        group_cv_.wait(lk, [&] { return g->done; });
+    }
+    *ticket = g->ticket;
+    if (thrown) std::rethrow_exception(thrown);
+    return g->result ? own : g->result;
+}
+
+Outcome Engine::stage(std::vector<Change> &batch) {
+    Group &g = *group_;
+    if (g.broken) return g.broken_reason;
+    Outcome o = store_->write(batch);
+    if (!o) {
+        log_->warn("{}", o.message());
+        if (!store_->in_group()) {
+            // SQLite rolled back the whole transaction: every batch of this group is lost, so
+            // none of its writers may report success.
+            g.broken = true;
+            g.broken_reason = o;
+        }
+        return o;
+    }
+    if (subscribers_.empty()) return o;
+    for (const Change &ch : batch) {
+        for (const FeedEvent &e : ch.events) g.events.emplace_back(e.seq, event_json(e, true).dump());
+    }
+    return o;
+}
+
+void Engine::settle(std::unique_lock<std::mutex> &lk) {
+    group_cv_.wait(lk, [&] { return group_ == nullptr; });
+}
+
+}  // namespace convo
