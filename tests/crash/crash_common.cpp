@@ -126,6 +126,27 @@ bool read_all_conversations(convo_session *s, std::vector<json> *out, std::strin
     }
 }
 
+std::string seeded_uuid(uint64_t seed, uint64_t counter) {
+    auto mix = [](uint64_t z) {
+        z += 0x9E3779B97F4A7C15ull;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        return z ^ (z >> 31);
+    };
+    uint64_t hi = mix(seed ^ (counter << 1));
+    uint64_t lo = mix(hi ^ counter);
+    hi = (hi & ~0xF000ull) | 0x4000ull;                         // version 4
+    lo = (lo & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;  // variant 10
+    char buf[37];
+    std::snprintf(buf, sizeof buf, "%08llx-%04llx-%04llx-%04llx-%012llx",
+                  static_cast<unsigned long long>(hi >> 32),
+                  static_cast<unsigned long long>((hi >> 16) & 0xFFFF),
+                  static_cast<unsigned long long>(hi & 0xFFFF),
+                  static_cast<unsigned long long>(lo >> 48),
+                  static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
+    return buf;
+}
+
 std::string fingerprint_text(const std::string &text) {
     uint64_t h = 1469598103934665603ull;
     for (unsigned char ch : text) {

@@ -74,6 +74,9 @@ bool read_feed(convo_session *s, uint64_t after, std::vector<json> *out, std::st
 // Every conversation of one organization (pages through convo_list).
 bool read_all_conversations(convo_session *s, std::vector<json> *out, std::string *error);
 
+// A client conversation id: a version 4 UUID derived from a seed and a counter.
+std::string seeded_uuid(uint64_t seed, uint64_t counter);
+
 // 64-bit FNV-1a of a text, as 16 hex digits.
 std::string fingerprint_text(const std::string &text);
 // A conversation's fingerprint: every field but those that move with the clock (`duration`, and

@@ -8,29 +8,25 @@
 //
 //   crash_trials --trials N --seed S [--verbose] [--max-delay-us U] [--kill-after-ack K]
 //                [--max-ops M] [--dir D] [--keep] [--inject drop-acknowledged-commit]
+//                [--threads T]
+//
+// --threads T (2..16) runs the threaded mode instead (threaded.cpp): T threads of the child
+// dispatch concurrently to conversations of their own, as group commit batches them; the kill
+// is also a power cut (unsynced.h) unless --no-power-cut.
 //
 // Trial i uses seed S + i; a failure prints the seed, and `--trials 1 --seed <it>` runs the
 // same workload with the same kill delay again (where the kill lands still depends on timing;
 // --kill-after-ack K kills as soon as the K-th acknowledgement arrives instead).
 // Exit status: 0 when every trial passed, 1 when one failed, 2 on bad arguments.
-#include <poll.h>
-#include <signal.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <filesystem>
 #include <map>
-#include <new>
-#include <random>
 #include <string>
 
 #include "crash_common.h"
+#include "threaded.h"
+#include "trial.h"
 #include "verify.h"
 #include "wal_tail.h"
 #include "workload.h"
@@ -39,18 +35,6 @@ namespace {
 
 using namespace crash;
 using Clock = std::chrono::steady_clock;
-
-struct Config {
-    uint64_t trials = 20;
-    uint64_t seed = 1;
-    bool verbose = false;
-    int64_t max_delay_us = 1500000;
-    int64_t kill_after_ack = -1;
-    int max_ops = 3000;
-    std::string dir;
-    bool inject_drop_commit = false;
-    bool keep = false;  // keep every trial's directory, not only failing ones
-};
 
 // What the workloads exercised, from the acknowledgement lines.
 struct Coverage {
@@ -125,12 +109,14 @@ int usage(const char *argv0) {
     std::fprintf(
         stderr,
         "usage: %s --trials N --seed S [--verbose] [--max-delay-us U] [--kill-after-ack K]\n"
-        "          [--max-ops M] [--dir D] [--keep] [--inject drop-acknowledged-commit]\n",
-        argv0);
+        "          [--max-ops M] [--dir D] [--keep] [--inject drop-acknowledged-commit]\n"
+        "          [--threads T (%d..%d: the threaded mode) [--no-power-cut]\n"
+        "           [--inject acknowledge-before-sync]]\n",
+        argv0, kMinThreads, kMaxThreads);
     return 2;
 }
 
-bool parse_args(int argc, char **argv, Config *c) {
+bool parse_args(int argc, char **argv, Options *c) {
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         auto value = [&](const char *name) -> const char * {
@@ -155,11 +141,21 @@ bool parse_args(int argc, char **argv, Config *c) {
             c->kill_after_ack = std::strtoll(v, nullptr, 10);
         } else if (a == "--max-ops" && (v = value("--max-ops"))) {
             c->max_ops = std::atoi(v);
+        } else if (a == "--threads" && (v = value("--threads"))) {
+            c->threads = std::atoi(v);
+            if (c->threads < kMinThreads || c->threads > kMaxThreads) return false;
         } else if (a == "--dir" && (v = value("--dir"))) {
             c->dir = v;
         } else if (a == "--inject" && (v = value("--inject"))) {
-            if (std::string(v) != "drop-acknowledged-commit") return false;
-            c->inject_drop_commit = true;
+            if (std::string(v) == "drop-acknowledged-commit") {
+                c->inject_drop_commit = true;
+            } else if (std::string(v) == "acknowledge-before-sync") {
+                c->inject_ack_before_sync = true;
+            } else {
+                return false;
+            }
+        } else if (a == "--no-power-cut") {
+            c->power_cut = false;
         } else {
             return false;
         }
@@ -168,125 +164,33 @@ bool parse_args(int argc, char **argv, Config *c) {
         const char *tmp = std::getenv("TMPDIR");
         c->dir = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
     }
+    // The power cut and acknowledge-before-sync are the threaded mode's.
+    if (c->threads == 0 && (c->inject_ack_before_sync || !c->power_cut)) return false;
+    if (c->inject_ack_before_sync && (c->inject_drop_commit || !c->power_cut)) return false;
     return c->trials > 0 && c->max_delay_us >= 0 && c->max_ops >= 0;
 }
 
-// Splits complete lines off `buffer` and parses them; a partial last line stays (it was never
-// acknowledged: the child died writing it).
-void take_lines(std::string &buffer, std::vector<json> *acks, Verdict *v) {
-    size_t start = 0;
-    for (size_t nl; (nl = buffer.find('\n', start)) != std::string::npos; start = nl + 1) {
-        json line = json::parse(buffer.begin() + static_cast<long>(start),
-                                buffer.begin() + static_cast<long>(nl), nullptr, false);
-        if (line.is_discarded() || !line.is_object()) {
-            v->failures.push_back("garbled acknowledgement line: " +
-                                  buffer.substr(start, nl - start));
-        } else {
-            acks->push_back(std::move(line));
-        }
-    }
-    buffer.erase(0, start);
-}
-
-bool read_some(int fd, std::string &buffer, bool *eof) {
-    char chunk[65536];
-    ssize_t n = ::read(fd, chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR) return true;
-    if (n <= 0) {
-        *eof = true;
-        return false;
-    }
-    buffer.append(chunk, static_cast<size_t>(n));
-    return true;
-}
-
-TrialOutcome run_trial(const Config &cfg, uint64_t seed) {
+TrialOutcome run_trial(const Options &cfg, uint64_t seed) {
     TrialOutcome out;
-    Verdict harness;  // failures of the trial itself (before the checks)
-    std::string tmpl = cfg.dir + "/convo-crash-XXXXXX";
-    if (mkdtemp(tmpl.data()) == nullptr) {
-        out.verdict.failures.push_back("mkdtemp in " + cfg.dir + ": " + std::strerror(errno));
+    std::string error;
+    out.dir = make_trial_dir(cfg.dir, &error);
+    if (out.dir.empty()) {
+        out.verdict.failures.push_back(error);
         return out;
     }
-    out.dir = tmpl;
     const std::string db = out.dir + "/trial.db";
-
-    void *page =
-        mmap(nullptr, sizeof(InFlight), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (page == MAP_FAILED) {
-        out.verdict.failures.push_back(std::string("mmap: ") + std::strerror(errno));
+    InFlight *in_flight = map_in_flight(1, &error);
+    if (in_flight == nullptr) {
+        out.verdict.failures.push_back(error);
         return out;
     }
-    InFlight *in_flight = new (page) InFlight();
-    int fds[2];
-    if (pipe(fds) != 0) {
-        out.verdict.failures.push_back(std::string("pipe: ") + std::strerror(errno));
-        munmap(page, sizeof(InFlight));
-        return out;
-    }
-    std::mt19937_64 rng(seed ^ 0x5DEECE66Dull);
-    // One trial in ten dies in the first 20 ms (opening, schema, agents, first creates).
-    const int64_t cap = std::uniform_int_distribution<int>(0, 9)(rng) == 0
-                            ? std::min<int64_t>(20000, cfg.max_delay_us)
-                            : cfg.max_delay_us;
-    out.delay_us = std::uniform_int_distribution<int64_t>(0, cap)(rng);
-
-    std::fflush(stdout);
-    std::fflush(stderr);
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(fds[0]);
-        run_workload(db, seed, fds[1], in_flight, cfg.max_ops);
-    }
-    close(fds[1]);
-    if (pid < 0) {
-        out.verdict.failures.push_back(std::string("fork: ") + std::strerror(errno));
-        close(fds[0]);
-        munmap(page, sizeof(InFlight));
-        return out;
-    }
-
-    // Read acknowledgements until the kill moment.
-    std::vector<json> acks;
-    std::string buffer;
-    bool eof = false;
-    const Clock::time_point deadline = Clock::now() + std::chrono::microseconds(out.delay_us);
-    const Clock::time_point give_up = Clock::now() + std::chrono::seconds(120);
-    for (;;) {
-        Clock::time_point now = Clock::now();
-        if (cfg.kill_after_ack < 0 && now >= deadline) break;
-        if (now >= give_up) {
-            harness.failures.push_back("the child made no progress for 120 s (hang?)");
-            break;
-        }
-        auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(
-            (cfg.kill_after_ack < 0 ? deadline : give_up) - now);
-        timespec ts{static_cast<time_t>(left.count() / 1000000000),
-                    static_cast<long>(left.count() % 1000000000)};
-        pollfd pfd{fds[0], POLLIN, 0};
-        int n = ppoll(&pfd, 1, &ts, nullptr);
-        if (n <= 0) continue;
-        if (!read_some(fds[0], buffer, &eof)) break;
-        take_lines(buffer, &acks, &harness);
-        if (cfg.kill_after_ack >= 0 && acks.size() >= static_cast<size_t>(cfg.kill_after_ack)) {
-            break;
-        }
-        const std::string last = acks.empty() ? "" : acks.back().value("op", "");
-        if (last == "done" || last == "fatal") break;
-    }
-    kill(pid, SIGKILL);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)) {
-        harness.failures.push_back("the child ended on its own (status " + std::to_string(status) +
-                                   ")");
-    }
-    // Lines written before the kill are in the pipe: they were acknowledged.
-    while (!eof && read_some(fds[0], buffer, &eof)) {
-    }
-    take_lines(buffer, &acks, &harness);
-    close(fds[0]);
+    out.delay_us = kill_delay_us(seed, cfg.max_delay_us);
+    ChildRun run =
+        run_child([&](int ack_fd) { run_workload(db, seed, ack_fd, in_flight, cfg.max_ops); },
+                  out.delay_us, cfg.kill_after_ack);
+    Verdict harness;  // failures of the trial itself (before the checks)
+    harness.failures = std::move(run.failures);
+    std::vector<json> acks = std::move(run.acks);
 
     TrialRecord record;
     record.db_path = db;
@@ -295,8 +199,7 @@ TrialOutcome run_trial(const Config &cfg, uint64_t seed) {
     record.mid_call = started > finished;
     record.in_main_call = record.mid_call && in_flight->in_call.load() != 0;
     if (started > last_acked) {
-        record.in_flight =
-            json::parse(std::string(in_flight->intent, in_flight->length.load()), nullptr, false);
+        record.in_flight = intent_of(*in_flight);
         if (record.in_flight.is_discarded()) {
             harness.failures.push_back("unreadable in-flight record");
             record.in_flight = nullptr;
@@ -306,8 +209,7 @@ TrialOutcome run_trial(const Config &cfg, uint64_t seed) {
         harness.failures.push_back("the child began op " + std::to_string(started) + " but op " +
                                    std::to_string(last_acked + 1) + " was never acknowledged");
     }
-    in_flight->~InFlight();
-    munmap(page, sizeof(InFlight));
+    unmap_in_flight(in_flight, 1);
     out.coverage.add(acks);
     record.acks = std::move(acks);
     out.acks = record.acks.size();
@@ -317,13 +219,7 @@ TrialOutcome run_trial(const Config &cfg, uint64_t seed) {
 
     out.wal = inspect_wal(db + "-wal");
     if (cfg.inject_drop_commit) out.dropped_commit = drop_last_commits(db + "-wal", 2);
-    if (cfg.keep) {  // the files as the kill left them, before the parent's reopen changes them
-        std::error_code ec;
-        std::filesystem::create_directory(out.dir + "/killed", ec);
-        for (const char *suffix : {"", "-wal", "-journal"}) {
-            std::filesystem::copy_file(db + suffix, out.dir + "/killed/trial.db" + suffix, ec);
-        }
-    }
+    if (cfg.keep) keep_killed_files(out.dir, db);
 
     out.verdict = verify(record);
     out.verdict.failures.insert(out.verdict.failures.begin(), harness.failures.begin(),
@@ -352,9 +248,10 @@ std::string describe_kill(const TrialOutcome &t) {
 }  // namespace
 
 int main(int argc, char **argv) {
-    Config cfg;
+    Options cfg;
     if (!parse_args(argc, argv, &cfg)) return usage(argv[0]);
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
+    if (cfg.threads != 0) return run_threaded_trials(cfg, argv[0]);
     const Clock::time_point begin = Clock::now();
     Totals t;
     const uint64_t step = std::max<uint64_t>(1, cfg.trials / 10);

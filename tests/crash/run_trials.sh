@@ -2,6 +2,7 @@
 # Long kill -9 crash-trial runs.
 #
 #   tests/crash/run_trials.sh <path to crash_trials> [--trials N] [--seed S] [other crash_trials options]
+#   tests/crash/run_trials.sh build/tests/crash_trials --threads 4 --trials 1000   # the threaded mode
 #
 # Defaults: 1000 trials from a seed taken from the clock (printed, so a run can be repeated).
 # Prints crash_trials' progress, its summary, the wall time, and a copy of the output in
@@ -35,5 +36,5 @@ set +e
 status=${PIPESTATUS[0]}
 set -e
 end=$(date +%s)
-echo "crash trials: wall time $((end - start)) s; repeat with: $0 $bin --trials ${trials} --seed ${seed}" | tee -a "$log"
+echo "crash trials: wall time $((end - start)) s; repeat with: $0 $bin --trials ${trials} --seed ${seed}${rest[*]:+ ${rest[*]}}" | tee -a "$log"
 exit "$status"

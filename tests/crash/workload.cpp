@@ -15,14 +15,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <map>
 #include <random>
 #include <set>
 #include <vector>
 
 #include "crash_common.h"
+#include "trial.h"
 
 namespace crash {
 namespace {
@@ -71,37 +70,13 @@ private:
     }
 
     // A client conversation id, a UUID derived from the seed and a counter.
-    std::string next_uuid() {
-        auto mix = [](uint64_t z) {
-            z += 0x9E3779B97F4A7C15ull;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-            return z ^ (z >> 31);
-        };
-        uint64_t hi = mix(seed_ ^ (++uuid_counter_ << 1));
-        uint64_t lo = mix(hi ^ uuid_counter_);
-        hi = (hi & ~0xF000ull) | 0x4000ull;                         // version 4
-        lo = (lo & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;  // variant 10
-        char buf[37];
-        std::snprintf(buf, sizeof buf, "%08llx-%04llx-%04llx-%04llx-%012llx",
-                      static_cast<unsigned long long>(hi >> 32),
-                      static_cast<unsigned long long>((hi >> 16) & 0xFFFF),
-                      static_cast<unsigned long long>(hi & 0xFFFF),
-                      static_cast<unsigned long long>(lo >> 48),
-                      static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
-        return buf;
-    }
+    std::string next_uuid() { return seeded_uuid(seed_, ++uuid_counter_); }
 
     // ---- protocol ----------------------------------------------------------------------------
     void begin(json intent) {
         ++k_;
         intent["k"] = k_;
-        std::string text = intent.dump();
-        size_t n = std::min(text.size(), sizeof(in_flight_->intent) - 1);
-        std::memcpy(in_flight_->intent, text.data(), n);
-        in_flight_->intent[n] = '\0';
-        in_flight_->length.store(static_cast<uint32_t>(n));
-        in_flight_->started.store(k_);
+        record_intent(in_flight_, k_, intent.dump());
         captured_.clear();
     }
 
@@ -122,16 +97,7 @@ private:
         if (engine_ != nullptr) convo_clock_now(engine_, &now);
         line["clock"] = now;
         line["events"] = captured_;
-        std::string text = line.dump() + "\n";
-        const char *p = text.data();
-        size_t left = text.size();
-        while (left > 0) {
-            ssize_t w = ::write(fd_, p, left);
-            if (w < 0 && errno == EINTR) continue;
-            if (w <= 0) _exit(3);  // the parent is gone
-            p += w;
-            left -= static_cast<size_t>(w);
-        }
+        write_all(fd_, line.dump() + "\n");
     }
 
     [[noreturn]] void fatal(const std::string &what) {

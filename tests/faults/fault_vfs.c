@@ -16,6 +16,7 @@ static sqlite3_vfs *g_real;
 static sqlite3_vfs g_vfs;
 static int g_installed;
 static int g_forward_sync = 1;
+static const fault_vfs_observer *g_observer;
 
 static uint64_t g_counts[FAULT_OP_COUNT][FAULT_FILE_COUNT];
 
@@ -83,12 +84,18 @@ static int f_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off)
         return rc;
     }
     if (rc != SQLITE_OK) return rc;
+    if (g_observer && g_observer->before_write) {
+        g_observer->before_write(g_observer->user, KIND(f), REAL(f), amt, off);
+    }
     return REAL(f)->pMethods->xWrite(REAL(f), buf, amt, off);
 }
 
 static int f_truncate(sqlite3_file *f, sqlite3_int64 size) {
     int rc = fault_check(FAULT_OP_TRUNCATE, KIND(f));
     if (rc != SQLITE_OK) return rc;
+    if (g_observer && g_observer->before_truncate) {
+        g_observer->before_truncate(g_observer->user, KIND(f), REAL(f), size);
+    }
     return REAL(f)->pMethods->xTruncate(REAL(f), size);
 }
 
@@ -96,7 +103,11 @@ static int f_sync(sqlite3_file *f, int flags) {
     int rc = fault_check(FAULT_OP_SYNC, KIND(f));
     if (rc != SQLITE_OK) return rc;
     if (!g_forward_sync) return SQLITE_OK;
-    return REAL(f)->pMethods->xSync(REAL(f), flags);
+    rc = REAL(f)->pMethods->xSync(REAL(f), flags);
+    if (rc == SQLITE_OK && g_observer && g_observer->after_sync) {
+        g_observer->after_sync(g_observer->user, KIND(f));
+    }
+    return rc;
 }
 
 static int f_file_size(sqlite3_file *f, sqlite3_int64 *size) {
@@ -325,6 +336,10 @@ int fault_vfs_install(void) {
 
 void fault_vfs_set_forward_sync(int on) {
     g_forward_sync = on;
+}
+
+void fault_vfs_set_observer(const fault_vfs_observer *observer) {
+    g_observer = observer;
 }
 
 void fault_vfs_reset_counts(void) {

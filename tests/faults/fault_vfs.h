@@ -4,8 +4,9 @@
  *
  * fault_vfs_install() registers it as the default VFS of the process, so every connection
  * opened afterwards through the shared libsqlite3 (the one libconvo.so uses) goes through it.
- * It is not thread-safe: the fault tests drive the engine from one thread, without the timer
- * thread.
+ * Its counters and faults are not thread-safe: the fault tests drive the engine from one
+ * thread, without the timer thread. (The threaded crash trials use it only for its observer,
+ * whose callbacks lock for themselves.)
  */
 #ifndef CONVO_TESTS_FAULT_VFS_H
 #define CONVO_TESTS_FAULT_VFS_H
@@ -62,6 +63,23 @@ uint64_t fault_vfs_count_file(fault_op op, fault_file file);
  * that fills up mid-write); any other failing call does nothing. */
 void fault_vfs_arm(fault_op op, uint64_t k, int error_code, int persistent);
 void fault_vfs_disarm(void);
+
+/* An observer of the changes that reach files and of the syncs that make them durable (the
+ * crash trials' power-cut emulation, tests/crash/unsynced.h). `before_write` and
+ * `before_truncate` run before the change is forwarded, with the real file, so that the
+ * observer can read what is about to be overwritten or cut off; `after_sync` runs after an
+ * xSync that succeeded. A call that the armed fault fails is not observed. NULL (the default)
+ * removes the observer. The callbacks must be thread-safe if SQLite is used from several
+ * threads. */
+struct sqlite3_file;
+typedef struct fault_vfs_observer {
+    void *user;
+    void (*before_write)(void *user, fault_file file, struct sqlite3_file *real, int amt,
+                         int64_t offset);
+    void (*before_truncate)(void *user, fault_file file, struct sqlite3_file *real, int64_t size);
+    void (*after_sync)(void *user, fault_file file);
+} fault_vfs_observer;
+void fault_vfs_set_observer(const fault_vfs_observer *observer);
 
 /* How many calls failed since the last arming, and the kind of file the first one touched. */
 uint64_t fault_vfs_injected(void);
