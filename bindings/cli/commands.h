@@ -19,5 +19,7 @@ void add_diagram_command(CLI::App &app);
 void add_demo_command(CLI::App &app, const GlobalOptions &global);
 // simulate --seed S --conversations N --days D [--db F] [--restarts R] [--trace]
 void add_simulate_command(CLI::App &app, const GlobalOptions &global);
+// bench [--quick] [--scale N] [--ops N] [--json] [--dir DIR] [--keep]
+void add_bench_command(CLI::App &app);
 
 }  // namespace convo_cli

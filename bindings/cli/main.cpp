@@ -38,6 +38,7 @@ int run(int argc, char **argv) {
     add_diagram_command(app);
     add_demo_command(app, global);
     add_simulate_command(app, global);
+    add_bench_command(app);
 
     try {
         app.parse(argc, argv);
