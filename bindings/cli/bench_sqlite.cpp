@@ -200,6 +200,7 @@ void apply_engine_pragmas(Database &db, Sync sync) {
     db.exec("PRAGMA journal_mode=WAL");
     db.exec(sync == Sync::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     db.exec("PRAGMA foreign_keys=OFF");
+    db.exec("PRAGMA temp_store=MEMORY");
 }
 
 std::vector<std::string> table_columns(Database &db, const std::string &table) {

@@ -26,4 +26,7 @@ if [ ! -d node_modules ]; then
     npm ci --no-audit --no-fund
 fi
 
+# shellcheck source=../../tests/sanitizer_preload.sh
+. ../../tests/sanitizer_preload.sh
+sanitizer_preload "$library"
 CONVO_LIBRARY="$library" exec node --test test/*.test.js

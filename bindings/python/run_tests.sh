@@ -23,15 +23,9 @@ find "$work/package" -name __pycache__ -prune -exec rm -rf {} +
 # The suite must test the installed package, not a source tree on the path.
 "$work/venv/bin/python" -c 'import convo, sys; assert convo.__file__.startswith(sys.prefix), convo.__file__'
 
-# A sanitizer build of the library (CONVO_SANITIZE) needs its runtime loaded before Python,
-# which is not instrumented; the C++ runtime too, or ASan cannot intercept exceptions.
-preload=$(ldd "$lib" | awk '$1 ~ /^lib(asan|tsan)\.so/ { print $3 }')
-if [ -n "$preload" ]; then
-    preload="$preload $(ldd "$lib" | awk '$1 ~ /^libstdc\+\+\.so/ { print $3 }')"
-    export LD_PRELOAD="${preload//$'\n'/ }"
-    export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}  # the interpreter's own allocations
-    echo "run_tests.sh: sanitizer build; LD_PRELOAD=$LD_PRELOAD"
-fi
+# shellcheck source=../../tests/sanitizer_preload.sh
+. "$here/../../tests/sanitizer_preload.sh"
+sanitizer_preload "$lib"
 
 cd "$work"
 status=0

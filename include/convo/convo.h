@@ -14,6 +14,9 @@
  *     On failure *out_json is set to NULL. `const char *` returns are borrowed.
  *   - A NULL handle or a NULL required argument is CONVO_EMISUSE.
  *   - Handles are thread-safe: an engine and its sessions may be used from any thread.
+ *     A call that changes something returns once that change is committed (durable with
+ *     "synchronous":"full"); calls made at the same time from several threads share one
+ *     commit (group commit), so they scale with threads while each still waits for its own.
  *   - No C++ exception ever leaves this library.
  *   - Times are RFC 3339 UTC strings with milliseconds and "Z" ("2026-01-02T03:04:05.678Z");
  *     integer times (convo_clock_now and friends) are Unix milliseconds.

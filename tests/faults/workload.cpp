@@ -411,7 +411,8 @@ bool Runner::snapshot(json *out, std::string *error) {
             return false;
         }
         json ids = json::array();
-        for (const json &item : json::parse(raw)["items"]) ids.push_back(item["id"]);
+        const json page = json::parse(raw);  // not in the for: a temporary's member dangles
+        for (const json &item : page["items"]) ids.push_back(item["id"]);
         convo_free(raw);
         o["list"] = ids;
         json convs = json::object();

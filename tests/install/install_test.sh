@@ -21,6 +21,10 @@ config=$(find "$prefix" -name convoConfig.cmake | head -n 1)
 pc=$(find "$prefix" -name convo.pc | head -n 1)
 [ -n "$pc" ] || fail "convo.pc not installed"
 libdir=$(dirname "$(find "$prefix" -name 'libconvo.so*' | head -n 1)")
+# shellcheck source=../sanitizer_preload.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../sanitizer_preload.sh"
+# Runs a consumer (with a sanitizer build's runtime preloaded; the compilers run without it).
+run_consumer() { (sanitizer_preload "$libdir/libconvo.so" > /dev/null && "$@"); }
 
 # 1. CMake: find_package(convo) and convo::convo.
 cmake -S "$consumer" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" \
@@ -28,7 +32,7 @@ cmake -S "$consumer" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" \
     || { cat "$work/configure.log" >&2; fail "configuring the consumer"; }
 cmake --build "$work/cmake-build" > "$work/build.log" \
     || { cat "$work/build.log" >&2; fail "building the consumer"; }
-"$work/cmake-build/consumer" || fail "the find_package consumer"
+run_consumer "$work/cmake-build/consumer" || fail "the find_package consumer"
 
 # 2. pkg-config.
 export PKG_CONFIG_PATH=$(dirname "$pc")
@@ -40,6 +44,6 @@ pc_includedir=$(pkg-config --variable=includedir convo)
 # shellcheck disable=SC2086 # the flags are words
 "$cc" -std=c99 -pedantic -Wall -Wextra -Werror "$consumer/main.c" $flags -o "$work/consumer-pc" \
     || fail "compiling with pkg-config flags ($flags)"
-LD_LIBRARY_PATH=$libdir "$work/consumer-pc" || fail "the pkg-config consumer"
+LD_LIBRARY_PATH=$libdir run_consumer "$work/consumer-pc" || fail "the pkg-config consumer"
 
 echo "install_test: ok"
