@@ -346,12 +346,17 @@ Outcome Engine::create(const Session &s, std::string_view json, std::string *out
 
 // ---- read ----------------------------------------------------------------------------------
 
-Outcome Engine::render(const Session &s, const Conversation &c, std::string *out) {
-    const bool sensitive = s.can(CONVO_SCOPE_SENSITIVE);
-    std::vector<Message> transcript;
-    if (sensitive) CONVO_TRY(store_->transcript(c, &transcript));
-    *out = conversation_json(c, transcript, sensitive, clock_->now()).dump();
+Outcome Engine::show(const Session &s, Conversation c, Shown *out) {
+    out->sensitive = s.can(CONVO_SCOPE_SENSITIVE);
+    out->transcript.clear();
+    if (out->sensitive) CONVO_TRY(store_->transcript(c, &out->transcript));
+    out->conversation = std::move(c);
+    out->now = clock_->now();
     return Outcome::ok();
+}
+
+std::string Engine::Shown::render() const {
+    return conversation_json(conversation, transcript, sensitive, now).dump();
 }
 
 Outcome Engine::get(const Session &s, const std::string &id, std::string *out) {
@@ -361,12 +366,17 @@ Outcome Engine::get(const Session &s, const std::string &id, std::string *out) {
             s, out, [&](const Session &n, std::string *body) { return get(n, id, body); },
             [&](const Json &j) { return conversation_from_native(s.format, j); });
     }
-    std::unique_lock<std::mutex> lk(mu_);
-    settle(lk);
-    std::optional<Conversation> c;
-    CONVO_TRY(store_->load(s.organization_id, normalize_id(id), &c));
-    if (!c) return Outcome::not_found(not_found(id));
-    return render(s, *c, out);
+    Shown shown;
+    {
+        std::unique_lock<std::mutex> lk(mu_);
+        settle(lk);
+        std::optional<Conversation> c;
+        CONVO_TRY(store_->load(s.organization_id, normalize_id(id), &c));
+        if (!c) return Outcome::not_found(not_found(id));
+        CONVO_TRY(show(s, std::move(*c), &shown));
+    }
+    *out = shown.render();
+    return Outcome::ok();
 }
 
 Outcome Engine::list(const Session &s, const char *query, std::string *out) {
@@ -433,6 +443,7 @@ Outcome Engine::dispatch(const Session &s, const std::string &id, std::string_vi
     Event e;
     CONVO_TRY(parse_event(json, options_.limits, &e));
     uint64_t ticket = 0;
+    Shown shown;  // read under the lock, rendered after it
     Outcome o = write_op([&]() -> Outcome {
         std::optional<Conversation> loaded;
         CONVO_TRY(store_->load(s.organization_id, normalize_id(id), &loaded));
@@ -440,7 +451,7 @@ Outcome Engine::dispatch(const Session &s, const std::string &id, std::string_vi
         if (e.event_id) {
             bool seen = false;
             CONVO_TRY(store_->event_seen(*loaded, *e.event_id, &seen));
-            if (seen) return render(s, *loaded, out);
+            if (seen) return show(s, std::move(*loaded), &shown);
         }
         const TimeMs now = clock_->now();
         // Deadlines that passed before the event happened take effect first, each at its own
@@ -464,9 +475,10 @@ Outcome Engine::dispatch(const Session &s, const std::string &id, std::string_vi
             CONVO_TRY(stage(batch));
             ch = std::move(batch[0]);
         }
-        if (result) CONVO_TRY(render(s, ch.conversation, out));
+        if (result) CONVO_TRY(show(s, std::move(ch.conversation), &shown));
         return result;
     }, &ticket);
+    if (o) *out = shown.render();
     wake_timer_thread();
     subscribers_.deliver(ticket);
     return o;

@@ -72,7 +72,16 @@ private:
 
     Outcome resolve_agent(const Session &s, const CreateRequest &r, std::optional<Agent> *agent,
                           AgentVersion *version);
-    Outcome render(const Session &s, const Conversation &c, std::string *out);
+    // A conversation as a result shows it: read under the engine lock (the transcript only
+    // for a session with the SENSITIVE scope), rendered as JSON after the lock is released.
+    struct Shown {
+        Conversation conversation;
+        std::vector<Message> transcript;
+        bool sensitive = false;
+        TimeMs now = 0;
+        std::string render() const;
+    };
+    Outcome show(const Session &s, Conversation c, Shown *out);
     // Group commit (group_commit.cpp). write_op runs `body` under the engine lock inside the
     // open group's transaction and returns once that transaction committed (or failed); body
     // writes its changes with stage(). *ticket is the delivery ticket of the group's events.

@@ -12,6 +12,8 @@
 // Readers wait for the open group to end (settle), so nothing reads a change before it is
 // durable.
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <exception>
 
 #include "engine.h"
@@ -30,9 +32,13 @@ struct Engine::Group {
     size_t members = 1;        // writers in the group, the leader included
     bool broken = false;       // a batch's failure rolled the whole transaction back
     Outcome broken_reason;     // ...with this
+    Outcome result;            // the commit's; set before done
+    uint64_t ticket = 0;       // delivery ticket of the group's last event; set before done
+    // Followers wait for done on the group's own mutex, not the engine lock, so waking them
+    // does not queue them behind the next group's writers.
+    std::mutex done_mu;
+    std::condition_variable done_cv;
     bool done = false;         // committed or failed; result says which
-    Outcome result;
-    uint64_t ticket = 0;       // delivery ticket of the group's last event
     std::vector<std::pair<uint64_t, std::string>> events;  // (seq, json) for subscribers
 };
 
@@ -81,10 +87,16 @@ Outcome Engine::write_op(const std::function<Outcome()> &body, uint64_t *ticket)
         } else {
             log_->warn("{}", g->result.message());
         }
-        g->done = true;
-        group_cv_.notify_all();
+        {
+            std::lock_guard<std::mutex> dl(g->done_mu);
+            g->done = true;
+        }
+        g->done_cv.notify_all();
+        group_cv_.notify_all();  // readers waiting in settle()
     } else {
-        group_cv_.wait(lk, [&] { return g->done; });
+        lk.unlock();
+        std::unique_lock<std::mutex> dl(g->done_mu);
+        g->done_cv.wait(dl, [&] { return g->done; });
     }
     *ticket = g->ticket;
     if (thrown) std::rethrow_exception(thrown);
