@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <random>
 #include <set>
+
+#include <date/date.h>
 
 #include "ids.h"
 #include "time_format.h"
@@ -11,6 +14,20 @@ namespace {
 TEST(TimeFormat, FormatsUtcWithMilliseconds) {
     EXPECT_EQ(format_time(0), "1970-01-01T00:00:00.000Z");
     EXPECT_EQ(format_time(1767225600123), "2026-01-01T00:00:00.123Z");
+}
+
+// The hand-written formatter agrees with date::format, and parse_time reads it back, over
+// the whole range (leap days, month ends, every millisecond digit).
+TEST(TimeFormat, AgreesWithDateFormatAcrossTheRange) {
+    std::mt19937_64 rng(7);
+    std::vector<TimeMs> samples{0, kMaxTime, 951782400000 /* 2000-02-29 */, 4107542399999 /* 2100-02-28 end */};
+    for (int i = 0; i < 20000; ++i) samples.push_back(static_cast<TimeMs>(rng() % (kMaxTime + 1)));
+    for (TimeMs ms : samples) {
+        const std::string reference =
+            date::format("%FT%TZ", date::sys_time<std::chrono::milliseconds>{std::chrono::milliseconds{ms}});
+        ASSERT_EQ(format_time(ms), reference) << ms;
+        ASSERT_EQ(parse_time(reference), ms) << reference;
+    }
 }
 
 TEST(TimeFormat, ParsesRfc3339Forms) {
