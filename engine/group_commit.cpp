@@ -69,6 +69,19 @@ Outcome Engine::write_op(const std::function<Outcome()> &body, uint64_t *ticket)
             return arriving_.load() == 0 && g->members >= last_group_size_;
         });
         group_.reset();
+        // The followers are released however this ends; until the commit returns, the
+        // group's result is a failure, so an exception here never reads as success.
+        struct Release {
+            Group &g;
+            ~Release() {
+                {
+                    std::lock_guard<std::mutex> dl(g.done_mu);
+                    g.done = true;
+                }
+                g.done_cv.notify_all();
+            }
+        } release{*g};
+        g->result = Outcome::internal("the group's commit did not finish");
         const auto began = steady_clock::now();
         if (g->broken) {
             store_->end_group(false);
@@ -87,11 +100,6 @@ Outcome Engine::write_op(const std::function<Outcome()> &body, uint64_t *ticket)
         } else {
             log_->warn("{}", g->result.message());
         }
-        {
-            std::lock_guard<std::mutex> dl(g->done_mu);
-            g->done = true;
-        }
-        g->done_cv.notify_all();
         group_cv_.notify_all();  // readers waiting in settle()
     } else {
         lk.unlock();
