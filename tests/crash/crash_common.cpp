@@ -2,8 +2,18 @@
 
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 
 namespace crash {
+
+void Failures::finish(const std::vector<std::string> &harness_failures, const std::string &dir,
+                      bool keep) {
+    failures.insert(failures.begin(), harness_failures.begin(), harness_failures.end());
+    if (failures.empty() && !keep) {
+        std::error_code ec;
+        std::filesystem::remove_all(dir, ec);
+    }
+}
 namespace {
 
 Call finish(convo_code code, char *out, int http = 0) {

@@ -5,6 +5,7 @@
 
 #include <convo/convo.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -19,6 +20,24 @@ using json = nlohmann::json;
 
 constexpr unsigned kAllScopes =
     CONVO_SCOPE_READ | CONVO_SCOPE_WRITE | CONVO_SCOPE_SENSITIVE | CONVO_SCOPE_ADMIN;
+
+// What a trial found wrong: the first kMaxFailures say what went wrong.
+struct Failures {
+    static constexpr size_t kMaxFailures = 25;
+    std::vector<std::string> failures;  // empty: the trial passed
+
+    void fail(const std::string &what) {
+        if (failures.size() < kMaxFailures) failures.push_back(what);
+    }
+    // Moves every problem in `problems` into the failures, each prefixed with `where`.
+    void fail_all(std::vector<std::string> *problems, const std::string &where) {
+        for (const std::string &p : *problems) fail(where + p);
+        problems->clear();
+    }
+    // The end of a trial: the harness's own failures go first; a passing trial's directory is
+    // removed unless it is to be kept.
+    void finish(const std::vector<std::string> &harness_failures, const std::string &dir, bool keep);
+};
 
 // The manual clock's start in every trial.
 constexpr const char *kStart = "2026-03-01T09:00:00.000Z";

@@ -222,12 +222,7 @@ TrialOutcome run_trial(const Options &cfg, uint64_t seed) {
     if (cfg.keep) keep_killed_files(out.dir, db);
 
     out.verdict = verify(record);
-    out.verdict.failures.insert(out.verdict.failures.begin(), harness.failures.begin(),
-                                harness.failures.end());
-    if (out.verdict.failures.empty() && !cfg.keep) {
-        std::error_code ec;
-        std::filesystem::remove_all(out.dir, ec);
-    }
+    out.verdict.finish(harness.failures, out.dir, cfg.keep);
     return out;
 }
 

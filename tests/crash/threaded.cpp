@@ -76,7 +76,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr int kUpFront = 4;                  // conversations the main thread creates per thread
-constexpr size_t kMaxFailures = 25;          // per trial; the first ones say what went wrong
 constexpr const char *kGreeting = "Hello ";  // + a tag unique to the conversation
 
 bool is_chat(const std::string &channel) {
@@ -347,8 +346,7 @@ struct Record {
     std::vector<bool> in_call;    // per slot: killed inside that operation's call
 };
 
-struct Verdict {
-    std::vector<std::string> failures;
+struct Verdict : Failures {
     uint64_t acked_ops = 0;       // acknowledged operations whose effects were checked
     uint64_t in_flight = 0;       // operations in flight at the kill
     uint64_t writes_in_call = 0;  // ...of them creates or events that write, inside the call
@@ -415,12 +413,9 @@ private:
         json stored;     // convo_get after reopen; null when missing
     };
 
-    void fail(const std::string &what) {
-        if (v_.failures.size() < kMaxFailures) v_.failures.push_back(what);
-    }
+    void fail(const std::string &what) { v_.fail(what); }
     void fail_all(std::vector<std::string> *problems, const std::string &where) {
-        for (const std::string &p : *problems) fail(where + p);
-        problems->clear();
+        v_.fail_all(problems, where);
     }
     convo_session *session(const std::string &org) { return sessions_[org == "a" ? 0 : 1]; }
 
@@ -1054,12 +1049,7 @@ Outcome run_trial(const Options &cfg, uint64_t seed) {
     if (cfg.keep) keep_killed_files(out.dir, db);
 
     out.verdict = Checker(record).run();
-    out.verdict.failures.insert(out.verdict.failures.begin(), run.failures.begin(),
-                                run.failures.end());
-    if (out.verdict.failures.empty() && !cfg.keep) {
-        std::error_code ec;
-        std::filesystem::remove_all(out.dir, ec);
-    }
+    out.verdict.finish(run.failures, out.dir, cfg.keep);
     return out;
 }
 

@@ -12,7 +12,6 @@
 namespace crash {
 namespace {
 
-constexpr size_t kMaxFailures = 25;  // per trial; the first ones say what went wrong
 
 // Any event that is not a timer firing: the effect of a create or dispatched event itself.
 bool has_effect(const std::vector<json> &events) {
@@ -183,12 +182,9 @@ private:
         json conversation;
     };
 
-    void fail(const std::string &what) {
-        if (v_.failures.size() < kMaxFailures) v_.failures.push_back(what);
-    }
+    void fail(const std::string &what) { v_.fail(what); }
     void fail_all(std::vector<std::string> *problems, const std::string &where) {
-        for (const std::string &p : *problems) fail(where + p);
-        problems->clear();
+        v_.fail_all(problems, where);
     }
 
     convo_session *session(const std::string &org) { return sessions_[org == "a" ? 0 : 1]; }

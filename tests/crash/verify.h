@@ -19,8 +19,7 @@ struct TrialRecord {
     bool in_main_call = false;  // ...and inside its main call (not the reads after it)
 };
 
-struct Verdict {
-    std::vector<std::string> failures;      // empty: the trial passed
+struct Verdict : Failures {
     uint64_t acked_ops = 0;                 // acknowledged operations whose effects were checked
     bool killed_in_write = false;           // killed inside a call that writes (a transaction)
     bool committed_unacknowledged = false;  // ...and that call's change had committed
