@@ -6,9 +6,10 @@
 // opening one (BEGIN) if none is. It runs its body there: reads see the group's earlier writes,
 // and stage() adds its changes as one savepoint. The writer that opened the group leads: after
 // its own body it releases the lock while writers join, then commits the group and wakes the
-// followers. It waits until every writer that announced has joined and the group is as large as
-// the previous one (writers woken by the previous commit are on their way back), at most half
-// the previous commit's duration and never more than kGatherLimit. A lone writer never waits.
+// followers. It waits until every writer that announced has joined, and for the group to grow
+// as large as the previous one (writers woken by the previous commit are on their way back) at
+// most half the previous commit's duration; never more than kGatherLimit in all. A lone writer
+// never waits.
 // Readers wait for the open group to end (settle), so nothing reads a change before it is
 // durable.
 #include <chrono>
@@ -64,10 +65,18 @@ Outcome Engine::write_op(const std::function<Outcome()> &body, uint64_t *ticket)
     }
     if (leader) {
         using namespace std::chrono;
-        const auto gather = std::min(kGatherLimit, last_commit_ / 2);
-        group_cv_.wait_for(lk, gather, [&] {
-            return arriving_.load() == 0 && g->members >= last_group_size_;
-        });
+        // Writers that announced themselves are in line for the lock: wait for them (they
+        // join one after another, each waking this wait). Writers that may still come back
+        // from the last group are a guess: wait for them only a while.
+        const auto start = steady_clock::now();
+        const auto limit = start + kGatherLimit;
+        const auto hopeful = start + std::min(kGatherLimit, last_commit_ / 2);
+        for (;;) {
+            const bool joined = arriving_.load() == 0;
+            const auto t = steady_clock::now();
+            if (t >= limit || (joined && (g->members >= last_group_size_ || t >= hopeful))) break;
+            group_cv_.wait_until(lk, joined ? hopeful : limit);
+        }
         group_.reset();
         // The followers are released however this ends; until the commit returns, the
         // group's result is a failure, so an exception here never reads as success.
