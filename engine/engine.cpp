@@ -110,8 +110,7 @@ Outcome Engine::agent_put(const Session &s, std::string_view json, std::string *
     CONVO_TRY(need(s, CONVO_SCOPE_ADMIN, "ADMIN", "putting an agent"));
     Agent a;
     CONVO_TRY(parse_agent(json, options_.limits, &a));
-    std::unique_lock<std::mutex> lk(mu_);
-    settle(lk);
+    std::unique_lock<std::mutex> lk = settled();
     const std::string &org = s.organization_id;
     std::map<int, std::string> known;
     CONVO_TRY(store_->version_ids(org, a.id, &known));
@@ -143,8 +142,7 @@ Outcome Engine::agent_put(const Session &s, std::string_view json, std::string *
 
 Outcome Engine::agent_get(const Session &s, const std::string &id, std::string *out) {
     CONVO_TRY(need(s, CONVO_SCOPE_READ, "READ", "reading an agent"));
-    std::unique_lock<std::mutex> lk(mu_);
-    settle(lk);
+    std::unique_lock<std::mutex> lk = settled();
     std::optional<Agent> a;
     CONVO_TRY(store_->agent(s.organization_id, id, &a));
     if (!a) return Outcome::not_found("agent '" + id + "' not found");
@@ -368,8 +366,7 @@ Outcome Engine::get(const Session &s, const std::string &id, std::string *out) {
     }
     Shown shown;
     {
-        std::unique_lock<std::mutex> lk(mu_);
-        settle(lk);
+        std::unique_lock<std::mutex> lk = settled();
         std::optional<Conversation> c;
         CONVO_TRY(store_->load(s.organization_id, normalize_id(id), &c));
         if (!c) return Outcome::not_found(not_found(id));
@@ -388,8 +385,7 @@ Outcome Engine::list(const Session &s, const char *query, std::string *out) {
     }
     ListQuery q;
     CONVO_TRY(parse_list_query(query, options_.limits, &q));
-    std::unique_lock<std::mutex> lk(mu_);
-    settle(lk);
+    std::unique_lock<std::mutex> lk = settled();
     std::vector<Conversation> found;
     std::optional<std::string> next;
     CONVO_TRY(store_->list(s.organization_id, q, &found, &next));
@@ -414,8 +410,7 @@ Outcome Engine::events(const Session &s, uint64_t after, unsigned limit, std::st
     }
     if (limit == 0) limit = 100;
     if (limit > 1000) return Outcome::invalid("limit: must be from 1 to 1000 (0 means 100)");
-    std::unique_lock<std::mutex> lk(mu_);
-    settle(lk);
+    std::unique_lock<std::mutex> lk = settled();
     std::vector<FeedEvent> found;
     CONVO_TRY(store_->read_events(s.organization_id, after, limit, &found));
     const bool sensitive = s.can(CONVO_SCOPE_SENSITIVE);
@@ -558,8 +553,7 @@ Outcome Engine::tick(unsigned *fired) {
 }
 
 Outcome Engine::next_deadline(std::optional<TimeMs> *out) {
-    std::unique_lock<std::mutex> lk(mu_);
-    settle(lk);
+    std::unique_lock<std::mutex> lk = settled();
     return store_->next_deadline(out);
 }
 

@@ -88,8 +88,8 @@ private:
     struct Group;
     Outcome write_op(const std::function<Outcome()> &body, uint64_t *ticket);
     Outcome stage(std::vector<Change> &batch);
-    // Under the engine lock: waits until no group is open, so reads see only committed state.
-    void settle(std::unique_lock<std::mutex> &lk);
+    // Takes the engine lock once no group is open, so what is read under it is committed.
+    std::unique_lock<std::mutex> settled();
     // Fires the due timers of one batch (inside write_op); *fired counts them, *more says
     // whether more are due.
     Outcome fire_due(TimeMs now, unsigned *fired, bool *more);

@@ -10,7 +10,7 @@
 // as large as the previous one (writers woken by the previous commit are on their way back) at
 // most half the previous commit's duration; never more than kGatherLimit in all. A lone writer
 // never waits.
-// Readers wait for the open group to end (settle), so nothing reads a change before it is
+// Readers wait for the open group to end (settled), so nothing reads a change before it is
 // durable.
 #include <chrono>
 #include <condition_variable>
@@ -31,8 +31,7 @@ constexpr std::chrono::microseconds kGatherLimit(2000);
 
 struct Engine::Group {
     size_t members = 1;        // writers in the group, the leader included
-    bool broken = false;       // a batch's failure rolled the whole transaction back
-    Outcome broken_reason;     // ...with this
+    Outcome intact;            // fails once a batch's failure rolled the transaction back
     Outcome result;            // the commit's; set before done
     uint64_t ticket = 0;       // delivery ticket of the group's last event; set before done
     // Followers wait for done on the group's own mutex, not the engine lock, so waking them
@@ -92,9 +91,9 @@ Outcome Engine::write_op(const std::function<Outcome()> &body, uint64_t *ticket)
         } release{*g};
         g->result = Outcome::internal("the group's commit did not finish");
         const auto began = steady_clock::now();
-        if (g->broken) {
+        if (!g->intact) {
             store_->end_group(false);
-            g->result = g->broken_reason;
+            g->result = g->intact;
         } else {
             g->result = store_->end_group(true);
         }
@@ -109,7 +108,7 @@ Outcome Engine::write_op(const std::function<Outcome()> &body, uint64_t *ticket)
         } else {
             log_->warn("{}", g->result.message());
         }
-        group_cv_.notify_all();  // readers waiting in settle()
+        group_cv_.notify_all();  // readers waiting in settled()
     } else {
         lk.unlock();
         std::unique_lock<std::mutex> dl(g->done_mu);
@@ -122,15 +121,14 @@ Outcome Engine::write_op(const std::function<Outcome()> &body, uint64_t *ticket)
 
 Outcome Engine::stage(std::vector<Change> &batch) {
     Group &g = *group_;
-    if (g.broken) return g.broken_reason;
+    if (!g.intact) return g.intact;
     Outcome o = store_->write(batch);
     if (!o) {
         log_->warn("{}", o.message());
         if (!store_->in_group()) {
             // SQLite rolled back the whole transaction: every batch of this group is lost, so
             // none of its writers may report success.
-            g.broken = true;
-            g.broken_reason = o;
+            g.intact = o;
         }
         return o;
     }
@@ -141,8 +139,10 @@ Outcome Engine::stage(std::vector<Change> &batch) {
     return o;
 }
 
-void Engine::settle(std::unique_lock<std::mutex> &lk) {
+std::unique_lock<std::mutex> Engine::settled() {
+    std::unique_lock<std::mutex> lk(mu_);
     group_cv_.wait(lk, [&] { return group_ == nullptr; });
+    return lk;
 }
 
 }  // namespace convo
