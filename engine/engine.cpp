@@ -226,7 +226,8 @@ Outcome Engine::create(const Session &s, std::string_view json, std::string *out
             }
             if (owner) {
                 if (!stored) return Outcome::conflict("id: conversation " + *r.id + " already exists");
-                *out = redact_response(std::move(stored->body), sensitive).dump();
+                *out = sensitive ? std::move(stored->body)
+                                 : redact_response(Json::parse(stored->body), false).dump();
                 *http_status = stored->http_status;
                 return Outcome::ok();
             }
@@ -307,33 +308,34 @@ Outcome Engine::create(const Session &s, std::string_view json, std::string *out
         absorb(ch, start(std::move(c), opening, options_.policy));
 
         const Conversation &made = ch.conversation;
-        Json body;
-        int status = 200;
-        switch (made.channel) {
-            case Channel::telephone:
-                status = 202;
-                body = Json{{"contact_id", made.id}};
-                break;
-            case Channel::webrtc:
-                body = Json{{"conversation", conversation_json(made, ch.messages, true, now)},
-                            {"connection_details",
-                             {{"url", options_.webrtc_url}, {"token", ids_.join_token()}}},
-                            {"capabilities", capabilities_json(version)}};
-                break;
-            case Channel::email:
-            case Channel::text:
-            case Channel::sms:
-            case Channel::whatsapp:
-                body = Json{{"conversation", conversation_json(made, ch.messages, true, now)},
-                            {"starting_message", greeting ? Json(*greeting) : Json(nullptr)}};
-                break;
-        }
-        ch.response = StoredResponse{body, status};
+        const int status = made.channel == Channel::telephone ? 202 : 200;
+        const std::string token = made.channel == Channel::webrtc ? ids_.join_token() : "";
+        // The answer: stored as a session with every scope sees it, and as this one does.
+        auto answer = [&](bool all) {
+            JsonOut w;
+            w.begin_object();
+            if (made.channel == Channel::telephone) {
+                w.key("contact_id").str(made.id);
+            } else {
+                w.key("conversation");
+                conversation_json(w, made, ch.messages, all, now);
+                if (made.channel == Channel::webrtc) {
+                    w.key("connection_details").begin_object();
+                    w.key("url").str(options_.webrtc_url).key("token").str(token).end_object();
+                    w.key("capabilities").json(capabilities_json(version));
+                } else {
+                    w.key("starting_message").str(greeting);
+                }
+            }
+            return w.end_object().take();
+        };
+        ch.response = StoredResponse{answer(true), status};
+        std::string shown = sensitive ? ch.response->body : answer(false);
         std::vector<Change> batch{std::move(ch)};
         CONVO_TRY(stage(batch));
         log_->debug("created {} {} in {}", channel_name(made.channel), batch[0].conversation.id,
                     status_name(batch[0].conversation.status));
-        *out = redact_response(std::move(body), sensitive).dump();
+        *out = std::move(shown);
         *http_status = status;
         return Outcome::ok();
     }, &ticket));
@@ -354,7 +356,9 @@ Outcome Engine::show(const Session &s, Conversation c, Shown *out) {
 }
 
 std::string Engine::Shown::render() const {
-    return conversation_json(conversation, transcript, sensitive, now).dump();
+    JsonOut w;
+    conversation_json(w, conversation, transcript, sensitive, now);
+    return w.take();
 }
 
 Outcome Engine::get(const Session &s, const std::string &id, std::string *out) {
@@ -391,13 +395,14 @@ Outcome Engine::list(const Session &s, const char *query, std::string *out) {
     CONVO_TRY(store_->list(s.organization_id, q, &found, &next));
     const bool sensitive = s.can(CONVO_SCOPE_SENSITIVE);
     const TimeMs now = clock_->now();
-    Json items = Json::array();
+    JsonOut w;
+    w.begin_object().key("items").begin_array();
     std::vector<Message> transcript;
     for (const Conversation &c : found) {
         if (sensitive) CONVO_TRY(store_->transcript(c, &transcript));
-        items.push_back(conversation_json(c, transcript, sensitive, now));
+        conversation_json(w, c, transcript, sensitive, now);
     }
-    *out = Json{{"items", std::move(items)}, {"next_cursor", next ? Json(*next) : Json(nullptr)}}.dump();
+    *out = w.end_array().key("next_cursor").str(next).end_object().take();
     return Outcome::ok();
 }
 
@@ -414,10 +419,11 @@ Outcome Engine::events(const Session &s, uint64_t after, unsigned limit, std::st
     std::vector<FeedEvent> found;
     CONVO_TRY(store_->read_events(s.organization_id, after, limit, &found));
     const bool sensitive = s.can(CONVO_SCOPE_SENSITIVE);
-    Json list = Json::array();
-    for (const FeedEvent &e : found) list.push_back(event_json(e, sensitive));
-    uint64_t next = found.empty() ? after : found.back().seq;
-    *out = Json{{"events", std::move(list)}, {"next_seq", next}}.dump();
+    JsonOut w;
+    w.begin_object().key("events").begin_array();
+    for (const FeedEvent &e : found) event_json(w, e, sensitive);
+    const uint64_t next = found.empty() ? after : found.back().seq;
+    *out = w.end_array().key("next_seq").unsigned_num(next).end_object().take();
     return Outcome::ok();
 }
 

@@ -134,7 +134,11 @@ Outcome Engine::stage(std::vector<Change> &batch) {
     }
     if (subscribers_.empty()) return o;
     for (const Change &ch : batch) {
-        for (const FeedEvent &e : ch.events) g.events.emplace_back(e.seq, event_json(e, true).dump());
+        for (const FeedEvent &e : ch.events) {
+            JsonOut w;
+            event_json(w, e, true);
+            g.events.emplace_back(e.seq, w.take());
+        }
     }
     return o;
 }

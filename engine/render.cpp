@@ -1,109 +1,128 @@
 #include "render.h"
 
+#include <algorithm>
+
 namespace convo {
 namespace {
 
 const char *const kSensitiveKeys[] = {"agent",          "summary",        "initial_context",
                                       "custom_metadata", "conversation", "recording_details"};
 
-Json opt(const std::optional<std::string> &s) { return s ? Json(*s) : Json(nullptr); }
-Json opt_time(const std::optional<TimeMs> &t) { return t ? Json(format_time(*t)) : Json(nullptr); }
-
-// The contact's WhatsApp window as of `now`: (expires_at, remaining seconds), both null for
-// other channels, (null, 0) when closed.
-std::pair<Json, Json> chat_window(const Conversation &c, TimeMs now) {
-    if (c.channel != Channel::whatsapp) return {nullptr, nullptr};
-    if (!c.chat_window_expires_at || *c.chat_window_expires_at <= now) return {nullptr, 0};
-    return {format_time(*c.chat_window_expires_at), (*c.chat_window_expires_at - now) / 1000};
+// The contact's WhatsApp window as of `now`: expires_at and the seconds remaining, both null
+// for other channels, (null, 0) when closed.
+void chat_window(JsonOut &w, const Conversation &c, TimeMs now) {
+    w.key("chat_window_expires_at");
+    if (c.channel != Channel::whatsapp) {
+        w.null().key("chat_window_remaining_seconds").null();
+    } else if (!c.chat_window_expires_at || *c.chat_window_expires_at <= now) {
+        w.null().key("chat_window_remaining_seconds").num(0);
+    } else {
+        w.time(*c.chat_window_expires_at)
+            .key("chat_window_remaining_seconds")
+            .num((*c.chat_window_expires_at - now) / 1000);
+    }
 }
 
-Json message_json(const Message &m) {
-    Json j{{"role", role_name(m.role)},
-           {"text", m.template_.is_null() ? Json(m.text) : Json(nullptr)},
-           {"at", format_time(m.at)}};
-    if (!m.template_.is_null()) j["template"] = m.template_;
-    return j;
+void message_json(JsonOut &w, const Message &m) {
+    w.begin_object().key("role").str(role_name(m.role)).key("text");
+    if (m.template_.is_null()) w.str(m.text);
+    else w.null();
+    w.key("at").time(m.at);
+    if (!m.template_.is_null()) w.key("template").json(m.template_);
+    w.end_object();
 }
 
 }  // namespace
 
-Json conversation_json(const Conversation &c, const std::vector<Message> &transcript,
+void conversation_json(JsonOut &w, const Conversation &c, const std::vector<Message> &transcript,
                        bool sensitive, TimeMs now) {
-    Json duration = nullptr;
+    w.begin_object()
+        .key("id").str(c.id)
+        .key("organization_id").str(c.organization_id)
+        .key("direction").str(direction_name(c.direction))
+        .key("channel").str(channel_name(c.channel))
+        .key("status").str(status_name(c.status))
+        .key("user_id").str(c.user_id)
+        .key("agent_id").str(c.agent_id)
+        .key("agent_version_id").str(c.agent_version_id)
+        .key("agent_number").str(c.agent_number)
+        .key("web_widget_id").str(c.web_widget_id)
+        .key("duration");
     if (c.started_at) {
-        TimeMs end = c.ended_at.value_or(std::max(now, *c.started_at));
-        duration = (end - *c.started_at) / 1000;
+        const TimeMs end = c.ended_at.value_or(std::max(now, *c.started_at));
+        w.num((end - *c.started_at) / 1000);
+    } else {
+        w.null();
     }
-    Json j{{"id", c.id},
-           {"organization_id", c.organization_id},
-           {"direction", direction_name(c.direction)},
-           {"channel", channel_name(c.channel)},
-           {"status", status_name(c.status)},
-           {"user_id", c.user_id},
-           {"agent_id", opt(c.agent_id)},
-           {"agent_version_id", opt(c.agent_version_id)},
-           {"agent_number", opt(c.agent_number)},
-           {"web_widget_id", opt(c.web_widget_id)},
-           {"duration", duration},
-           {"user_turn_count", c.user_turn_count},
-           {"created_at", format_time(c.created_at)},
-           {"updated_at", format_time(c.updated_at)},
-           {"started_at", opt_time(c.started_at)},
-           {"ended_at", opt_time(c.ended_at)},
-           {"end_reason", opt(c.end_reason)},
-           {"idle_timeout_minutes", c.idle_timeout_minutes ? Json(*c.idle_timeout_minutes) : Json(nullptr)},
-           {"max_open_minutes", c.max_open_minutes},
-           {"expires_at", opt_time(c.expires_at())},
-           {"to_address", opt(c.to_address)},
-           {"from_address", opt(c.from_address)},
-           {"subject", opt(c.subject)},
-           {"tags", c.tags},
-           {"topic", opt(c.topic)},
-           {"actions_needed", c.actions_needed},
-           {"transferred_to", opt(c.transferred_to)},
-           {"from_number", opt(c.from_number)},
-           {"human_takeover", c.human_takeover},
-           {"human_takeover_until", opt_time(c.deadlines[static_cast<int>(Timer::takeover)])},
-           {"wrap_up", c.wrap_up == WrapUp::none ? Json(nullptr) : Json(wrap_up_name(c.wrap_up))}};
-    auto [window_expires, window_remaining] = chat_window(c, now);
-    j["chat_window_expires_at"] = std::move(window_expires);
-    j["chat_window_remaining_seconds"] = std::move(window_remaining);
+    w.key("user_turn_count").num(c.user_turn_count)
+        .key("created_at").time(c.created_at)
+        .key("updated_at").time(c.updated_at)
+        .key("started_at").time(c.started_at)
+        .key("ended_at").time(c.ended_at)
+        .key("end_reason").str(c.end_reason)
+        .key("idle_timeout_minutes").num(c.idle_timeout_minutes)
+        .key("max_open_minutes").num(c.max_open_minutes)
+        .key("expires_at").time(c.expires_at())
+        .key("to_address").str(c.to_address)
+        .key("from_address").str(c.from_address)
+        .key("subject").str(c.subject)
+        .key("tags").json(c.tags)
+        .key("topic").str(c.topic)
+        .key("actions_needed").json(c.actions_needed)
+        .key("transferred_to").str(c.transferred_to)
+        .key("from_number").str(c.from_number)
+        .key("human_takeover").boolean(c.human_takeover)
+        .key("human_takeover_until").time(c.deadlines[static_cast<int>(Timer::takeover)])
+        .key("wrap_up");
+    if (c.wrap_up == WrapUp::none) w.null();
+    else w.str(wrap_up_name(c.wrap_up));
+    chat_window(w, c, now);
     if (sensitive) {
-        Json messages = Json::array();
-        for (const Message &m : transcript) messages.push_back(message_json(m));
-        j["agent"] = c.agent_id || c.agent_name
-                         ? Json{{"id", opt(c.agent_id)}, {"name", opt(c.agent_name)}}
-                         : Json(nullptr);
-        j["summary"] = opt(c.summary);
-        j["initial_context"] = opt(c.initial_context);
-        j["custom_metadata"] = c.custom_metadata;
-        j["conversation"] = Json{{"messages", std::move(messages)}};
-        j["recording_details"] = c.recording_details;
+        w.key("agent");
+        if (c.agent_id || c.agent_name) {
+            w.begin_object().key("id").str(c.agent_id).key("name").str(c.agent_name).end_object();
+        } else {
+            w.null();
+        }
+        w.key("summary").str(c.summary)
+            .key("initial_context").str(c.initial_context)
+            .key("custom_metadata").json(c.custom_metadata)
+            .key("conversation").begin_object().key("messages").begin_array();
+        for (const Message &m : transcript) message_json(w, m);
+        w.end_array().end_object().key("recording_details").json(c.recording_details);
     }
-    return j;
+    w.end_object();
 }
 
-Json event_json(const FeedEvent &e, bool sensitive) {
-    Json data = e.data;
-    if (!sensitive) {
-        if (e.type == FeedType::message) {
+void event_json(JsonOut &w, const FeedEvent &e, bool sensitive) {
+    w.begin_object()
+        .key("seq").unsigned_num(e.seq)
+        .key("conversation_id").str(e.conversation_id)
+        .key("organization_id").str(e.organization_id)
+        .key("type").str(feed_type_name(e.type))
+        .key("from");
+    if (e.from) w.str(status_name(*e.from));
+    else w.null();
+    w.key("to");
+    if (e.to) w.str(status_name(*e.to));
+    else w.null();
+    w.key("reason").str(e.reason).key("at").time(e.at).key("data");
+    const bool hide_text = e.type == FeedType::message;
+    const bool hide_notes = e.type == FeedType::annotated || e.type == FeedType::finalized;
+    if (sensitive || (!hide_text && !hide_notes)) {
+        w.json(e.data);
+    } else {
+        Json data = e.data;
+        if (hide_text) {
             data.erase("text");
             data.erase("template");
-        }
-        if (e.type == FeedType::annotated || e.type == FeedType::finalized) {
+        } else {
             data.erase("summary");
             data.erase("recording_details");
         }
+        w.json(data);
     }
-    return Json{{"seq", e.seq},
-                {"conversation_id", e.conversation_id},
-                {"organization_id", e.organization_id},
-                {"type", feed_type_name(e.type)},
-                {"from", e.from ? Json(status_name(*e.from)) : Json(nullptr)},
-                {"to", e.to ? Json(status_name(*e.to)) : Json(nullptr)},
-                {"reason", opt(e.reason)},
-                {"at", format_time(e.at)},
-                {"data", std::move(data)}};
+    w.end_object();
 }
 
 Json redact_response(Json body, bool sensitive) {

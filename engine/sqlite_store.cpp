@@ -4,7 +4,9 @@
 #include <sqlite3.h>
 
 #include <memory>
+#include <unordered_map>
 
+#include "details.h"
 #include "sqlite_queries.h"
 #include "store.h"
 
@@ -119,42 +121,6 @@ void bind_opt(SQLite::Statement &st, int i, const std::optional<int64_t> &v) {
     if (v) st.bind(i, static_cast<int64_t>(*v));
     else st.bind(i);
 }
-Json opt_json(const std::optional<std::string> &s) { return s ? Json(*s) : Json(nullptr); }
-std::optional<std::string> json_opt(const Json &j, const char *key) {
-    auto it = j.find(key);
-    if (it == j.end() || it->is_null()) return std::nullopt;
-    return it->get<std::string>();
-}
-
-// The fields without a column of their own, as one JSON document.
-std::string details_of(const Conversation &c) {
-    Json deadlines = Json::object();
-    for (int i = 0; i < kTimerCount; ++i) {
-        if (c.deadlines[i]) deadlines[std::string(timer_name(static_cast<Timer>(i)))] = *c.deadlines[i];
-    }
-    Json d{{"agent_name", opt_json(c.agent_name)},
-           {"to_address", opt_json(c.to_address)},
-           {"from_address", opt_json(c.from_address)},
-           {"subject", opt_json(c.subject)},
-           {"initial_context", opt_json(c.initial_context)},
-           {"summary", opt_json(c.summary)},
-           {"topic", opt_json(c.topic)},
-           {"transferred_to", opt_json(c.transferred_to)},
-           {"custom_metadata", c.custom_metadata},
-           {"recording_details", c.recording_details},
-           {"tags", c.tags},
-           {"actions_needed", c.actions_needed},
-           {"idle_timeout_minutes", c.idle_timeout_minutes ? Json(*c.idle_timeout_minutes) : Json(nullptr)},
-           {"max_open_minutes", c.max_open_minutes},
-           {"message_count", c.message_count},
-           {"deadlines", std::move(deadlines)},
-           {"from_number", opt_json(c.from_number)},
-           {"human_takeover", c.human_takeover},
-           {"takeover_minutes", c.takeover_minutes},
-           {"wrap_up", wrap_up_name(c.wrap_up)}};
-    return d.dump();
-}
-
 Conversation conversation_from_row(SQLite::Statement &st) {
     Conversation c;
     c.rowid = st.getColumn(0).getInt64();
@@ -174,32 +140,10 @@ Conversation conversation_from_row(SQLite::Statement &st) {
     c.ended_at = opt_int(st.getColumn(14));
     c.end_reason = opt_text(st.getColumn(15));
     c.user_turn_count = st.getColumn(16).getInt64();
-    Json d = Json::parse(st.getColumn(17).getString());
-    c.agent_name = json_opt(d, "agent_name");
-    c.to_address = json_opt(d, "to_address");
-    c.from_address = json_opt(d, "from_address");
-    c.subject = json_opt(d, "subject");
-    c.initial_context = json_opt(d, "initial_context");
-    c.summary = json_opt(d, "summary");
-    c.topic = json_opt(d, "topic");
-    c.transferred_to = json_opt(d, "transferred_to");
-    c.custom_metadata = d.at("custom_metadata");
-    c.recording_details = d.at("recording_details");
-    c.tags = d.at("tags");
-    c.actions_needed = d.at("actions_needed");
-    if (!d.at("idle_timeout_minutes").is_null()) c.idle_timeout_minutes = d.at("idle_timeout_minutes").get<int>();
-    c.max_open_minutes = d.at("max_open_minutes").get<int>();
-    c.message_count = d.at("message_count").get<int64_t>();
-    for (auto it = d.at("deadlines").begin(); it != d.at("deadlines").end(); ++it) {
-        if (auto t = timer_from_name(it.key())) c.deadlines[static_cast<int>(*t)] = it->get<int64_t>();
-    }
-    // Rows written before schema 2 have none of these: no takeover, and a conversation that had
-    // already ended has nothing left to wrap up.
-    c.from_number = json_opt(d, "from_number");
-    c.human_takeover = d.value("human_takeover", false);
-    c.takeover_minutes = d.value("takeover_minutes", 0);
-    c.wrap_up = wrap_up_from_name(d.value("wrap_up", "")).value_or(is_terminal(c.status) ? WrapUp::done
-                                                                                          : WrapUp::none);
+    const SQLite::Column details = st.getColumn(17);
+    decode_details(std::string_view(static_cast<const char *>(details.getBlob()),
+                                    static_cast<size_t>(details.getBytes())),
+                   c);
     return c;
 }
 
@@ -262,7 +206,7 @@ public:
             if (st.executeStep()) {
                 *org = st.getColumn(0).getString();
                 if (!st.getColumn(1).isNull()) {
-                    *response = StoredResponse{Json::parse(st.getColumn(1).getString()),
+                    *response = StoredResponse{st.getColumn(1).getString(),
                                                st.getColumn(2).getInt()};
                 }
             }
@@ -298,7 +242,8 @@ public:
                  std::optional<std::string> *next) override {
         return guard("list conversations", [&] {
             sql::ListSql query = sql::list_query(kConversationColumns, org, q);
-            SQLite::Statement st(*db_, query.text);
+            Use use(list_statement(query.text));
+            SQLite::Statement &st = *use;
             for (size_t i = 0; i < query.params.size(); ++i) {
                 std::visit([&](const auto &v) { st.bind(static_cast<int>(i) + 1, v); }, query.params[i]);
             }
@@ -486,8 +431,13 @@ private:
         } catch (const SQLite::Exception &e) {
             return Outcome::storage(std::string("database error while trying to ") + what + ": " + e.what());
         } catch (const Json::exception &e) {
-            return Outcome::storage(std::string("corrupt row while trying to ") + what + ": " + e.what());
+            return corrupt(what, e);
+        } catch (const CorruptRow &e) {
+            return corrupt(what, e);
         }
+    }
+    static Outcome corrupt(const char *what, const std::exception &e) {
+        return Outcome::storage(std::string("corrupt row while trying to ") + what + ": " + e.what());
     }
 
     // Runs `fn` inside BEGIN IMMEDIATE … COMMIT; rolls back on any failure.
@@ -568,6 +518,17 @@ private:
         SQLite::Statement &st_;
     };
 
+    // The prepared statement of one list query shape. Which filters a query has decides its
+    // text, so there are few shapes; preparing one took a seventh of a list call. Bounded
+    // all the same, since the filters are the host's to choose.
+    SQLite::Statement &list_statement(const std::string &text) {
+        auto it = list_statements_.find(text);
+        if (it != list_statements_.end()) return *it->second;
+        if (list_statements_.size() >= kListStatements) list_statements_.clear();
+        auto st = std::make_unique<SQLite::Statement>(*db_, text);
+        return *list_statements_.emplace(text, std::move(st)).first->second;
+    }
+
     std::optional<TimeMs> window_of(const std::string &org, const std::string &business_number,
                                     const std::string &user_number) {
         Use use(*window_);
@@ -607,7 +568,7 @@ private:
         bind_opt(st, first + 4, c.end_reason);
         st.bind(first + 5, static_cast<int64_t>(c.user_turn_count));
         bind_opt(st, first + 6, next);
-        st.bind(first + 7, details_of(c));
+        st.bind(first + 7, encode_details(c));
     }
 
     void write(Change &ch, uint64_t &seq) {
@@ -626,7 +587,7 @@ private:
             st.bind(10, static_cast<int64_t>(c.created_at));
             bind_mutable(st, 11, c);
             if (ch.response) {
-                st.bind(19, ch.response->body.dump());
+                st.bind(19, ch.response->body);
                 st.bind(20, ch.response->http_status);
             }
             st.exec();
@@ -743,6 +704,8 @@ private:
     uint64_t history_at_open_ = 0;
     uint64_t group_start_seq_ = 0;  // last_seq_ when the open group began
     std::string broken_;  // set when a COMMIT failed: every call refuses until reopened
+    static constexpr size_t kListStatements = 64;
+    std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> list_statements_;
     std::unique_ptr<SQLite::Statement> begin_, commit_, savepoint_, release_, rollback_to_, load_, owner_, transcript_, count_open_,
         event_seen_, read_events_, due_, next_deadline_, agent_, agent_by_number_,
         agent_by_version_, version_ids_, put_agent_, put_version_, insert_, update_,
@@ -754,8 +717,9 @@ private:
 Outcome open_sqlite_store(const StoreSettings &settings, std::unique_ptr<Store> *out) {
     std::unique_ptr<SQLite::Database> db;
     try {
-        db = std::make_unique<SQLite::Database>(settings.path,
-                                                SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        // No SQLite mutex: the engine lock already serializes every use of the connection.
+        db = std::make_unique<SQLite::Database>(
+            settings.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX);
     } catch (const SQLite::Exception &e) {
         return Outcome::storage("path: cannot open database '" + settings.path + "': " + e.what());
     }

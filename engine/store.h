@@ -18,7 +18,7 @@ namespace convo {
 
 // What a create answered, kept so a repeated client id gets the same answer.
 struct StoredResponse {
-    Json body;
+    std::string body;  // JSON text, as a session with every scope sees it
     int http_status = 200;
 };
 

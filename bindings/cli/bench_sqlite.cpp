@@ -117,8 +117,11 @@ std::size_t Statement::consume_row() const {
 }
 
 Database::Database(const std::string &path) : path_(path) {
-    const int rc =
-        sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    // Opened as convo opens its own (engine/sqlite_store.cpp): without SQLite's mutex, every
+    // use serialized by the caller (RawBaseline's mutex).
+    const int rc = sqlite3_open_v2(path.c_str(), &db_,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                   nullptr);
     if (rc != SQLITE_OK) {
         std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         sqlite3_close(db_);
