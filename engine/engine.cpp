@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <queue>
 
 #include <spdlog/spdlog.h>
 
@@ -505,24 +506,25 @@ Outcome Engine::fire_due(TimeMs now, unsigned *fired, bool *more) {
     if (*more && !loaded.empty()) {
         if (auto last = loaded.back().next_timer()) cutoff = std::min(cutoff, last->first);
     }
+    // A heap of (deadline, index): the earliest first, ties in load order.
+    using Due = std::pair<TimeMs, size_t>;
+    std::priority_queue<Due, std::vector<Due>, std::greater<>> order;
+    auto push_next = [&](size_t i) {
+        auto t = loaded[i].next_timer();
+        if (t && t->first <= cutoff) order.emplace(t->first, i);
+    };
+    for (size_t i = 0; i < loaded.size(); ++i) push_next(i);
     std::vector<Change> batch;
     std::vector<bool> changed(loaded.size(), false);
-    for (;;) {
-        size_t next = loaded.size();
-        std::optional<std::pair<TimeMs, Timer>> best;
-        for (size_t i = 0; i < loaded.size(); ++i) {
-            auto t = loaded[i].next_timer();
-            if (t && t->first <= cutoff && (!best || t->first < best->first)) {
-                best = t;
-                next = i;
-            }
-        }
-        if (next == loaded.size()) break;
+    while (!order.empty()) {
+        const size_t next = order.top().second;
+        order.pop();
         Change ch;
-        absorb(ch, fire(loaded[next], best->second, options_.policy));
+        absorb(ch, fire(loaded[next], loaded[next].next_timer()->second, options_.policy));
         loaded[next] = ch.conversation;
         changed[next] = true;
         batch.push_back(std::move(ch));
+        push_next(next);
     }
     const unsigned count = static_cast<unsigned>(batch.size());
     // A loaded row with nothing to fire is written anyway: that re-derives a stale

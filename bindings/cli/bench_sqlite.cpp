@@ -204,6 +204,7 @@ void apply_engine_pragmas(Database &db, Sync sync) {
     db.exec(sync == Sync::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     db.exec("PRAGMA foreign_keys=OFF");
     db.exec("PRAGMA temp_store=MEMORY");
+    db.exec("PRAGMA cache_size=-32768");
 }
 
 std::vector<std::string> table_columns(Database &db, const std::string &table) {

@@ -137,3 +137,72 @@ TEST(SqliteStore, SchemaVersionIsRecorded) {
 
 }  // namespace
 }  // namespace convo
+
+namespace convo {
+namespace {
+
+// The store answers loads of recently used conversations from memory; what it answers must be
+// what its transaction holds: a group that does not commit leaves nothing behind, and a batch
+// that fails leaves the group's earlier batches.
+TEST(SqliteStore, LoadsSeeOnlyWhatTheTransactionHolds) {
+    std::unique_ptr<Store> store;
+    ASSERT_TRUE(open_sqlite_store({temp_db("cache"), false}, &store).is_ok());
+    auto commit = [&](std::vector<Change> batch) {
+        ASSERT_TRUE(store->begin_group().is_ok());
+        ASSERT_TRUE(store->write(batch).is_ok());
+        ASSERT_TRUE(store->end_group(true).is_ok());
+    };
+    auto turns = [&](const char *id) {
+        std::optional<Conversation> c;
+        EXPECT_TRUE(store->load("org", id, &c).is_ok());
+        return c ? c->user_turn_count : -1;
+    };
+    auto changed = [&](const char *id, int64_t to) {
+        std::optional<Conversation> c;
+        EXPECT_TRUE(store->load("org", id, &c).is_ok());
+        Change ch;
+        ch.conversation = *c;
+        ch.conversation.user_turn_count = to;
+        return std::vector<Change>{ch};
+    };
+    for (const char *id : {"a", "b"}) {
+        Change ch;
+        ch.insert = true;
+        ch.conversation.id = id;
+        ch.conversation.organization_id = "org";
+        ch.conversation.user_id = "u";
+        commit({ch});
+    }
+    EXPECT_EQ(turns("a"), 0);
+
+    // Rolled back: the change is gone, though the group read it.
+    ASSERT_TRUE(store->begin_group().is_ok());
+    std::vector<Change> batch = changed("a", 5);
+    ASSERT_TRUE(store->write(batch).is_ok());
+    EXPECT_EQ(turns("a"), 5);
+    ASSERT_TRUE(store->end_group(false).is_ok());
+    EXPECT_EQ(turns("a"), 0);
+
+    // A failed batch (its second change names a row that does not exist) is undone alone.
+    ASSERT_TRUE(store->begin_group().is_ok());
+    batch = changed("a", 7);
+    ASSERT_TRUE(store->write(batch).is_ok());
+    batch = changed("b", 9);
+    Change missing = batch[0];
+    missing.conversation.id = "gone";
+    missing.conversation.rowid = 999;
+    batch.push_back(missing);
+    EXPECT_FALSE(store->write(batch).is_ok());
+    EXPECT_EQ(turns("a"), 7);
+    EXPECT_EQ(turns("b"), 0);
+    ASSERT_TRUE(store->end_group(true).is_ok());
+    EXPECT_EQ(turns("a"), 7);
+    EXPECT_EQ(turns("b"), 0);
+    // Another organization does not see it, cached or not.
+    std::optional<Conversation> other;
+    ASSERT_TRUE(store->load("other-org", "a", &other).is_ok());
+    EXPECT_FALSE(other);
+}
+
+}  // namespace
+}  // namespace convo
