@@ -6,7 +6,6 @@
 #include <memory>
 #include <unordered_map>
 
-#include "conversation_cache.h"
 #include "details.h"
 #include "sqlite_queries.h"
 #include "store.h"
@@ -188,22 +187,13 @@ public:
     Outcome load(const std::string &org, const std::string &id,
                  std::optional<Conversation> *out) override {
         return guard("load conversation", [&] {
-            if (const Conversation *c = cache_.find(id)) {
-                out->reset();
-                if (c->organization_id == org) *out = *c;
-                if (*out) read_window(**out);
-                return Outcome::ok();
-            }
             Use use(*load_);
             SQLite::Statement &st = *use;
             st.bind(1, id);
             st.bind(2, org);
             out->reset();
             if (st.executeStep()) *out = conversation_from_row(st);
-            if (*out) {
-                cache_.put(**out);
-                read_window(**out);
-            }
+            if (*out) read_window(**out);
             return Outcome::ok();
         });
     }
@@ -393,7 +383,6 @@ public:
         return guard("begin a transaction", [&] {
             reset(*begin_).exec();
             group_start_seq_ = last_seq_;
-            group_written_.clear();
             return Outcome::ok();
         });
     }
@@ -413,28 +402,22 @@ public:
         });
         if (o) {
             last_seq_ = seq;
-            for (const Change &ch : batch) {
-                cache_.put(ch.conversation);
-                group_written_.push_back(ch.conversation.id);
-            }
             return o;
         }
         for (Change &ch : batch) {
             for (FeedEvent &e : ch.events) e.seq = 0;
         }
-        if (!in_group()) group_lost();
+        if (!in_group()) last_seq_ = group_start_seq_;
         return o;
     }
 
     Outcome end_group(bool commit) override {
         if (!commit || !in_group()) {
             rollback_quietly();
-            group_lost();
+            last_seq_ = group_start_seq_;
             return Outcome::ok();
         }
-        Outcome o = guard("commit change", [&] { return commit_or_break("commit change"); });
-        if (o) group_written_.clear();
-        return o;
+        return guard("commit change", [&] { return commit_or_break("commit change"); });
     }
 
     bool in_group() const override { return sqlite3_get_autocommit(db_->getHandle()) == 0; }
@@ -485,21 +468,13 @@ private:
             reset(*commit_).exec();
         } catch (const SQLite::Exception &e) {
             rollback_quietly();
-            group_lost();
+            last_seq_ = group_start_seq_;
             broken_ = std::string("database error while trying to ") + what + ": " + e.what() +
                       "; the commit failed, so whether that change was saved is unknown "
                       "until the database is reopened: close and reopen the engine";
             return Outcome::storage(broken_);
         }
         return Outcome::ok();
-    }
-
-    // The open group's transaction was rolled back: its feed events and what it wrote to
-    // conversations never happened.
-    void group_lost() {
-        last_seq_ = group_start_seq_;
-        for (const std::string &id : group_written_) cache_.erase(id);
-        group_written_.clear();
     }
 
     // Undoes a failed batch, keeping the group's other batches; when SQLite has already rolled
@@ -733,10 +708,6 @@ private:
     uint64_t group_start_seq_ = 0;  // last_seq_ when the open group began
     std::string broken_;  // set when a COMMIT failed: every call refuses until reopened
     static constexpr size_t kListStatements = 64;
-    // About 1.5 KB each with a short transcript-free row: a few MB in all.
-    static constexpr size_t kCachedConversations = 4096;
-    ConversationCache cache_{kCachedConversations};
-    std::vector<std::string> group_written_;  // ids of the conversations the open group wrote
     std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> list_statements_;
     std::unique_ptr<SQLite::Statement> begin_, commit_, savepoint_, release_, rollback_to_, load_, owner_, transcript_, count_open_,
         event_seen_, read_events_, due_, next_deadline_, agent_, agent_by_number_,

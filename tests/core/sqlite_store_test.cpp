@@ -141,9 +141,8 @@ TEST(SqliteStore, SchemaVersionIsRecorded) {
 namespace convo {
 namespace {
 
-// The store answers loads of recently used conversations from memory; what it answers must be
-// what its transaction holds: a group that does not commit leaves nothing behind, and a batch
-// that fails leaves the group's earlier batches.
+// Loads see what the store's transaction holds: a group that does not commit leaves nothing
+// behind, and a batch that fails is undone alone, leaving the group's earlier batches.
 TEST(SqliteStore, LoadsSeeOnlyWhatTheTransactionHolds) {
     std::unique_ptr<Store> store;
     ASSERT_TRUE(open_sqlite_store({temp_db("cache"), false}, &store).is_ok());
