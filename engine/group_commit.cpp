@@ -4,7 +4,9 @@
 //
 // A writer announces itself (arriving_), takes the engine lock and joins the open group,
 // opening one (BEGIN) if none is. It runs its body there: reads see the group's earlier writes,
-// and stage() adds its changes as one savepoint. The writer that opened the group leads: after
+// and stage() adds its changes, a follower's as one savepoint (undone alone if it fails), the
+// leader's, written before anyone joined, without one (if it fails, the group ends with
+// nobody else in it). The writer that opened the group leads: after
 // its own body it releases the lock while writers join, then commits the group and wakes the
 // followers. It waits until every writer that announced has joined, and for the group to grow
 // as large as the previous one (writers woken by the previous commit are on their way back) at
@@ -73,7 +75,10 @@ Outcome Engine::write_op(const std::function<Outcome()> &body, uint64_t *ticket)
         for (;;) {
             const bool joined = arriving_.load() == 0;
             const auto t = steady_clock::now();
-            if (t >= limit || (joined && (g->members >= last_group_size_ || t >= hopeful))) break;
+            if (!g->intact || t >= limit ||
+                (joined && (g->members >= last_group_size_ || t >= hopeful))) {
+                break;
+            }
             group_cv_.wait_until(lk, joined ? hopeful : limit);
         }
         group_.reset();
@@ -122,12 +127,15 @@ Outcome Engine::write_op(const std::function<Outcome()> &body, uint64_t *ticket)
 Outcome Engine::stage(std::vector<Change> &batch) {
     Group &g = *group_;
     if (!g.intact) return g.intact;
-    Outcome o = store_->write(batch);
+    // The leader's batches come before anyone joins (it releases the lock only after its
+    // body): they are written alone, and a leader whose batch failed gathers nobody (write_op).
+    const bool alone = g.members == 1;
+    Outcome o = store_->write(batch, alone);
     if (!o) {
         log_->warn("{}", o.message());
-        if (!store_->in_group()) {
-            // SQLite rolled back the whole transaction: every batch of this group is lost, so
-            // none of its writers may report success.
+        if (alone || !store_->in_group()) {
+            // The whole transaction is gone (or, alone, holds nothing anyone else wrote): every
+            // batch of this group is lost, so none of its writers may report success.
             g.intact = o;
         }
         return o;

@@ -387,15 +387,18 @@ public:
         });
     }
 
-    Outcome write(std::vector<Change> &batch) override {
+    Outcome write(std::vector<Change> &batch, bool alone) override {
         uint64_t seq = last_seq_;
+        // Alone, a batch needs no savepoint (whose page copies and release were 12% of a
+        // dispatch's instructions): if it fails, the whole transaction goes.
         Outcome o = guard("commit change", [&] {
-            reset(*savepoint_).exec();
+            if (!alone) reset(*savepoint_).exec();
             try {
                 for (Change &ch : batch) write(ch, seq);
-                reset(*release_).exec();
+                if (!alone) reset(*release_).exec();
             } catch (...) {
-                undo_batch();
+                if (alone) rollback_quietly();
+                else undo_batch();
                 throw;
             }
             return Outcome::ok();

@@ -79,12 +79,15 @@ public:
     virtual Outcome put_agent(const std::string &org, const Agent &a) = 0;
 
     // Group commit: begin_group() opens a transaction; write() adds one batch to it, all or
-    // nothing (a failed batch leaves the others' intact), its events then carrying their seq;
+    // nothing (a failed batch leaves the others' intact), its events then carrying their seq.
+    // `alone` says the group holds no other writer's batch and none will join it if this one
+    // fails: the batch is then written without a savepoint, and its failure rolls back the
+    // whole transaction (in_group() turns false);
     // end_group(true) commits them together (one fsync), end_group(false) rolls back. Reads
     // between them see the group's writes. A failed commit leaves the store refusing every call
     // until reopened: whether the group was saved is known only from the file.
     virtual Outcome begin_group() = 0;
-    virtual Outcome write(std::vector<Change> &batch) = 0;
+    virtual Outcome write(std::vector<Change> &batch, bool alone) = 0;
     virtual Outcome end_group(bool commit) = 0;
     // False when no group is open, also after SQLite rolled one back by itself (some I/O
     // errors do): the group's earlier batches are then lost.

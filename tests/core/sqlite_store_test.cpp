@@ -142,13 +142,14 @@ namespace convo {
 namespace {
 
 // Loads see what the store's transaction holds: a group that does not commit leaves nothing
-// behind, and a batch that fails is undone alone, leaving the group's earlier batches.
+// behind, a batch that fails is undone alone, leaving the group's earlier batches, and a batch
+// written alone takes the transaction with it when it fails.
 TEST(SqliteStore, LoadsSeeOnlyWhatTheTransactionHolds) {
     std::unique_ptr<Store> store;
     ASSERT_TRUE(open_sqlite_store({temp_db("cache"), false}, &store).is_ok());
     auto commit = [&](std::vector<Change> batch) {
         ASSERT_TRUE(store->begin_group().is_ok());
-        ASSERT_TRUE(store->write(batch).is_ok());
+        ASSERT_TRUE(store->write(batch, false).is_ok());
         ASSERT_TRUE(store->end_group(true).is_ok());
     };
     auto turns = [&](const char *id) {
@@ -177,7 +178,7 @@ TEST(SqliteStore, LoadsSeeOnlyWhatTheTransactionHolds) {
     // Rolled back: the change is gone, though the group read it.
     ASSERT_TRUE(store->begin_group().is_ok());
     std::vector<Change> batch = changed("a", 5);
-    ASSERT_TRUE(store->write(batch).is_ok());
+    ASSERT_TRUE(store->write(batch, false).is_ok());
     EXPECT_EQ(turns("a"), 5);
     ASSERT_TRUE(store->end_group(false).is_ok());
     EXPECT_EQ(turns("a"), 0);
@@ -185,19 +186,34 @@ TEST(SqliteStore, LoadsSeeOnlyWhatTheTransactionHolds) {
     // A failed batch (its second change names a row that does not exist) is undone alone.
     ASSERT_TRUE(store->begin_group().is_ok());
     batch = changed("a", 7);
-    ASSERT_TRUE(store->write(batch).is_ok());
+    ASSERT_TRUE(store->write(batch, false).is_ok());
     batch = changed("b", 9);
     Change missing = batch[0];
     missing.conversation.id = "gone";
     missing.conversation.rowid = 999;
     batch.push_back(missing);
-    EXPECT_FALSE(store->write(batch).is_ok());
+    EXPECT_FALSE(store->write(batch, false).is_ok());
     EXPECT_EQ(turns("a"), 7);
     EXPECT_EQ(turns("b"), 0);
     ASSERT_TRUE(store->end_group(true).is_ok());
     EXPECT_EQ(turns("a"), 7);
     EXPECT_EQ(turns("b"), 0);
-    // Another organization does not see it, cached or not.
+    // Alone (the leader's batch before anyone joined): no savepoint; a success commits as
+    // usual, a failure takes the whole transaction with it.
+    ASSERT_TRUE(store->begin_group().is_ok());
+    batch = changed("a", 11);
+    ASSERT_TRUE(store->write(batch, true).is_ok());
+    ASSERT_TRUE(store->end_group(true).is_ok());
+    EXPECT_EQ(turns("a"), 11);
+    ASSERT_TRUE(store->begin_group().is_ok());
+    batch = changed("b", 12);
+    batch.push_back(missing);
+    EXPECT_FALSE(store->write(batch, true).is_ok());
+    EXPECT_FALSE(store->in_group());
+    ASSERT_TRUE(store->end_group(false).is_ok());
+    EXPECT_EQ(turns("b"), 0);
+    EXPECT_EQ(store->last_seq(), 0u);  // these changes carry no feed events
+    // Another organization does not see it.
     std::optional<Conversation> other;
     ASSERT_TRUE(store->load("other-org", "a", &other).is_ok());
     EXPECT_FALSE(other);
