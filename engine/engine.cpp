@@ -4,6 +4,7 @@
 #include <cctype>
 #include <chrono>
 #include <queue>
+#include <tuple>
 
 #include <spdlog/spdlog.h>
 
@@ -356,9 +357,13 @@ Outcome Engine::show(const Session &s, Conversation c, Shown *out) {
     return Outcome::ok();
 }
 
+void Engine::Shown::render(JsonOut &w) const {
+    conversation_json(w, conversation, transcript, sensitive, now);
+}
+
 std::string Engine::Shown::render() const {
     JsonOut w;
-    conversation_json(w, conversation, transcript, sensitive, now);
+    render(w);
     return w.take();
 }
 
@@ -390,19 +395,18 @@ Outcome Engine::list(const Session &s, const char *query, std::string *out) {
     }
     ListQuery q;
     CONVO_TRY(parse_list_query(query, options_.limits, &q));
-    std::unique_lock<std::mutex> lk = settled();
-    std::vector<Conversation> found;
+    std::vector<Shown> page;  // read under the lock, rendered after it
     std::optional<std::string> next;
-    CONVO_TRY(store_->list(s.organization_id, q, &found, &next));
-    const bool sensitive = s.can(CONVO_SCOPE_SENSITIVE);
-    const TimeMs now = clock_->now();
+    {
+        std::unique_lock<std::mutex> lk = settled();
+        std::vector<Conversation> found;
+        CONVO_TRY(store_->list(s.organization_id, q, &found, &next));
+        page.resize(found.size());
+        for (size_t i = 0; i < found.size(); ++i) CONVO_TRY(show(s, std::move(found[i]), &page[i]));
+    }
     JsonOut w;
     w.begin_object().key("items").begin_array();
-    std::vector<Message> transcript;
-    for (const Conversation &c : found) {
-        if (sensitive) CONVO_TRY(store_->transcript(c, &transcript));
-        conversation_json(w, c, transcript, sensitive, now);
-    }
+    for (const Shown &shown : page) shown.render(w);
     *out = w.end_array().key("next_cursor").str(next).end_object().take();
     return Outcome::ok();
 }
@@ -416,9 +420,11 @@ Outcome Engine::events(const Session &s, uint64_t after, unsigned limit, std::st
     }
     if (limit == 0) limit = 100;
     if (limit > 1000) return Outcome::invalid("limit: must be from 1 to 1000 (0 means 100)");
-    std::unique_lock<std::mutex> lk = settled();
     std::vector<FeedEvent> found;
-    CONVO_TRY(store_->read_events(s.organization_id, after, limit, &found));
+    {
+        std::unique_lock<std::mutex> lk = settled();
+        CONVO_TRY(store_->read_events(s.organization_id, after, limit, &found));
+    }
     const bool sensitive = s.can(CONVO_SCOPE_SENSITIVE);
     JsonOut w;
     w.begin_object().key("events").begin_array();
@@ -506,21 +512,22 @@ Outcome Engine::fire_due(TimeMs now, unsigned *fired, bool *more) {
     if (*more && !loaded.empty()) {
         if (auto last = loaded.back().next_timer()) cutoff = std::min(cutoff, last->first);
     }
-    // A heap of (deadline, index): the earliest first, ties in load order.
-    using Due = std::pair<TimeMs, size_t>;
+    // A heap of (deadline, index, timer): the earliest first, ties in load order. Each
+    // conversation is in it at most once, with its next timer.
+    using Due = std::tuple<TimeMs, size_t, Timer>;
     std::priority_queue<Due, std::vector<Due>, std::greater<>> order;
     auto push_next = [&](size_t i) {
         auto t = loaded[i].next_timer();
-        if (t && t->first <= cutoff) order.emplace(t->first, i);
+        if (t && t->first <= cutoff) order.emplace(t->first, i, t->second);
     };
     for (size_t i = 0; i < loaded.size(); ++i) push_next(i);
     std::vector<Change> batch;
     std::vector<bool> changed(loaded.size(), false);
     while (!order.empty()) {
-        const size_t next = order.top().second;
+        const auto [at, next, timer] = order.top();
         order.pop();
         Change ch;
-        absorb(ch, fire(loaded[next], loaded[next].next_timer()->second, options_.policy));
+        absorb(ch, fire(loaded[next], timer, options_.policy));
         loaded[next] = ch.conversation;
         changed[next] = true;
         batch.push_back(std::move(ch));

@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "formats.h"
 #include "ids.h"
+#include "json_out.h"
 #include "log_sink.h"
 #include "requests.h"
 #include "store.h"
@@ -79,6 +80,7 @@ private:
         std::vector<Message> transcript;
         bool sensitive = false;
         TimeMs now = 0;
+        void render(JsonOut &w) const;
         std::string render() const;
     };
     Outcome show(const Session &s, Conversation c, Shown *out);
