@@ -247,6 +247,37 @@ bool Lifecycle::load(convo_engine *engine, std::string *error) {
         if (info.effect == "status") timer_end_reasons.insert(info.end_reason);
         timers[t.at("name").get<std::string>()] = std::move(info);
     }
+    initial = d.at("initial");
+    return true;
+}
+
+std::string Lifecycle::initial_status(const json &channel, const json &direction) const {
+    for (const json &row : initial) {
+        if (row.at("channel") == channel &&
+            (row.at("direction").is_null() || row.at("direction") == direction)) {
+            return row.at("status").get<std::string>();
+        }
+    }
+    return "?";
+}
+
+bool open_for_checks(const std::string &db_path, const std::string &start, convo_engine **engine,
+                     Lifecycle *table, convo_session *sessions[2], std::string *error) {
+    convo_code rc = convo_engine_open(engine_options(db_path, start).c_str(), engine);
+    if (rc != CONVO_OK) {
+        *error = std::string("reopening the database: ") + convo_code_name(rc) + ": " +
+                 convo_last_error();
+        *engine = nullptr;
+        return false;
+    }
+    Lifecycle fresh;
+    if (!fresh.load(*engine, error)) return false;
+    *table = std::move(fresh);
+    if (convo_session_open(*engine, kOrgA, kAllScopes, &sessions[0]) != CONVO_OK ||
+        convo_session_open(*engine, kOrgB, kAllScopes, &sessions[1]) != CONVO_OK) {
+        *error = std::string("convo_session_open: ") + convo_last_error();
+        return false;
+    }
     return true;
 }
 

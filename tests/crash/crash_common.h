@@ -120,11 +120,20 @@ struct Lifecycle {
     };
     std::map<std::string, TimerInfo> timers;
     std::set<std::string> timer_end_reasons;  // of the timers that move the status
+    json initial = json::array();             // rows {channel, direction (null: any), status}
 
     bool load(convo_engine *engine, std::string *error);
+    // Where a new conversation on `channel` in `direction` starts ("?" when no row says).
+    std::string initial_status(const json &channel, const json &direction) const;
     bool is_terminal(const std::string &status) const { return terminal.count(status) != 0; }
     // Event types the table allows in `status` on `channel`.
     std::vector<std::string> allowed(const std::string &status, const std::string &channel) const;
 };
+
+// Opens the trial database `db_path` as a checker does, the manual clock at `start`: the engine,
+// its lifecycle table and a session with every scope in each organization (kOrgA, kOrgB). On
+// failure returns false with `error`; *engine is then null or must still be closed.
+bool open_for_checks(const std::string &db_path, const std::string &start, convo_engine **engine,
+                     Lifecycle *table, convo_session *sessions[2], std::string *error);
 
 }  // namespace crash

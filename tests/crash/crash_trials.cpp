@@ -173,17 +173,15 @@ bool parse_args(int argc, char **argv, Options *c) {
 TrialOutcome run_trial(const Options &cfg, uint64_t seed) {
     TrialOutcome out;
     std::string error;
-    out.dir = make_trial_dir(cfg.dir, &error);
-    if (out.dir.empty()) {
+    TrialFiles files;
+    const bool made = make_trial_files(cfg.dir, 1, &files, &error);
+    out.dir = files.dir;
+    if (!made) {
         out.verdict.failures.push_back(error);
         return out;
     }
-    const std::string db = out.dir + "/trial.db";
-    InFlight *in_flight = map_in_flight(1, &error);
-    if (in_flight == nullptr) {
-        out.verdict.failures.push_back(error);
-        return out;
-    }
+    const std::string &db = files.db;
+    InFlight *in_flight = files.in_flight;
     out.delay_us = kill_delay_us(seed, cfg.max_delay_us);
     ChildRun run =
         run_child([&](int ack_fd) { run_workload(db, seed, ack_fd, in_flight, cfg.max_ops); },
@@ -198,17 +196,7 @@ TrialOutcome run_trial(const Options &cfg, uint64_t seed) {
     const uint64_t last_acked = acks.empty() ? 0 : acks.back().at("k").get<uint64_t>();
     record.mid_call = started > finished;
     record.in_main_call = record.mid_call && in_flight->in_call.load() != 0;
-    if (started > last_acked) {
-        record.in_flight = intent_of(*in_flight);
-        if (record.in_flight.is_discarded()) {
-            harness.failures.push_back("unreadable in-flight record");
-            record.in_flight = nullptr;
-        }
-    }
-    if (started > last_acked + 1) {
-        harness.failures.push_back("the child began op " + std::to_string(started) + " but op " +
-                                   std::to_string(last_acked + 1) + " was never acknowledged");
-    }
+    record.in_flight = left_in_flight(*in_flight, last_acked, "the child", &harness.failures);
     unmap_in_flight(in_flight, 1);
     out.coverage.add(acks);
     record.acks = std::move(acks);
@@ -312,10 +300,7 @@ int main(int argc, char **argv) {
                         ok ? "UNDETECTED" : "detected", static_cast<unsigned long long>(seed),
                         ok ? "every check passed" : v.failures[0].c_str());
         } else if (!ok) {
-            std::printf("FAIL seed %llu: %s; database kept in %s\n",
-                        static_cast<unsigned long long>(seed), describe_kill(o).c_str(),
-                        o.dir.c_str());
-            for (const std::string &f : v.failures) std::printf("  - %s\n", f.c_str());
+            print_failed_trial(seed, describe_kill(o), o.dir, v.failures);
             std::printf(
                 "  reproduce: %s --trials 1 --seed %llu --keep  (to land the kill at the same "
                 "point: "

@@ -431,41 +431,15 @@ private:
 
     // ---- the reopened database ----------------------------------------------------------------
     bool open() {
-        convo_code rc = convo_engine_open(engine_options(r_.db_path, kStart).c_str(), &engine_);
-        if (rc != CONVO_OK) {
-            fail(std::string("reopening the database: ") + convo_code_name(rc) + ": " +
-                 convo_last_error());
-            engine_ = nullptr;
-            return false;
-        }
         std::string error;
-        if (!table_.load(engine_, &error)) {
-            fail(error);
-            return false;
-        }
-        char *out = nullptr;
-        if (convo_describe(engine_, &out) == CONVO_OK) {
-            describe_ = json::parse(out);
-            convo_free(out);
-        }
-        if (convo_session_open(engine_, kOrgA, kAllScopes, &sessions_[0]) != CONVO_OK ||
-            convo_session_open(engine_, kOrgB, kAllScopes, &sessions_[1]) != CONVO_OK) {
-            fail(std::string("convo_session_open: ") + convo_last_error());
-            return false;
-        }
-        return true;
+        if (open_for_checks(r_.db_path, kStart, &engine_, &table_, sessions_, &error)) return true;
+        fail(error);
+        return false;
     }
 
     // Where a new conversation starts, by convo_describe()'s "initial" table.
     std::string initial_status(const json &req) const {
-        const json direction = req.value("direction", json("outbound"));
-        for (const json &row : describe_.value("initial", json::array())) {
-            if (row.at("channel") == req.at("channel") &&
-                (row.at("direction").is_null() || row.at("direction") == direction)) {
-                return row.at("status").get<std::string>();
-            }
-        }
-        return "?";
+        return table_.initial_status(req.at("channel"), req.value("direction", json("outbound")));
     }
 
     // ---- what the child acknowledged ----------------------------------------------------------
@@ -950,7 +924,6 @@ private:
     const Record &r_;
     Verdict v_;
     Lifecycle table_;
-    json describe_;
     std::vector<Op> ops_;
     std::map<std::string, Conv> convs_;
     convo_engine *engine_ = nullptr;
@@ -976,21 +949,18 @@ struct Outcome {
 Outcome run_trial(const Options &cfg, uint64_t seed) {
     Outcome out;
     std::string error;
-    out.dir = make_trial_dir(cfg.dir, &error);
-    if (out.dir.empty()) {
-        out.verdict.failures.push_back(error);
-        return out;
-    }
-    const std::string db = out.dir + "/trial.db";
     const size_t slots = static_cast<size_t>(cfg.threads) + 1;
-    InFlight *in_flight = map_in_flight(slots, &error);
-    UnsyncedLog *unsynced =
-        cfg.power_cut && in_flight != nullptr ? map_unsynced_log(&error) : nullptr;
-    if (in_flight == nullptr || (cfg.power_cut && unsynced == nullptr)) {
-        if (in_flight != nullptr) unmap_in_flight(in_flight, slots);
+    TrialFiles files;
+    const bool made = make_trial_files(cfg.dir, slots, &files, &error);
+    out.dir = files.dir;
+    UnsyncedLog *unsynced = made && cfg.power_cut ? map_unsynced_log(&error) : nullptr;
+    if (!made || (cfg.power_cut && unsynced == nullptr)) {
+        if (files.in_flight != nullptr) unmap_in_flight(files.in_flight, slots);
         out.verdict.failures.push_back(error);
         return out;
     }
+    const std::string &db = files.db;
+    InFlight *in_flight = files.in_flight;
     out.delay_us = kill_delay_us(seed, cfg.max_delay_us);
     const char *synchronous = cfg.inject_ack_before_sync ? "normal" : "full";
     ChildRun run = run_child(
@@ -1012,21 +982,8 @@ Outcome run_trial(const Options &cfg, uint64_t seed) {
         }
     }
     for (size_t s = 0; s < slots; ++s) {
-        const uint64_t started = in_flight[s].started.load();
-        json intent = nullptr;
-        if (started > last_acked[s]) {
-            intent = intent_of(in_flight[s]);
-            if (intent.is_discarded()) {
-                run.failures.push_back("unreadable in-flight record of thread " +
-                                       std::to_string(s));
-                intent = nullptr;
-            }
-        }
-        if (started > last_acked[s] + 1) {
-            run.failures.push_back("thread " + std::to_string(s) + " began op " +
-                                   std::to_string(started) + " but op " +
-                                   std::to_string(last_acked[s] + 1) + " was never acknowledged");
-        }
+        const json intent = left_in_flight(in_flight[s], last_acked[s],
+                                           "thread " + std::to_string(s), &run.failures);
         record.in_flight.push_back(intent);
         record.in_call.push_back(!intent.is_null() && in_flight[s].in_call.load() != 0);
     }
@@ -1135,10 +1092,7 @@ int run_threaded_trials(const Options &cfg, const char *argv0) {
                         static_cast<unsigned long long>(seed), what.c_str(),
                         ok ? "every check passed" : v.failures[0].c_str());
         } else if (!ok) {
-            std::printf("FAIL seed %llu: %s; database kept in %s\n",
-                        static_cast<unsigned long long>(seed), describe_kill(o).c_str(),
-                        o.dir.c_str());
-            for (const std::string &f : v.failures) std::printf("  - %s\n", f.c_str());
+            print_failed_trial(seed, describe_kill(o), o.dir, v.failures);
             std::printf(
                 "  reproduce: %s --threads %d --trials 1 --seed %llu --keep  (where the kill lands "
                 "depends on timing; --kill-after-ack %zu kills near the same point)\n",

@@ -101,6 +101,39 @@ json intent_of(const InFlight &slot) {
     return json::parse(std::string(slot.intent, slot.length.load()), nullptr, false);
 }
 
+json left_in_flight(const InFlight &slot, uint64_t last_acked, const std::string &who,
+                    std::vector<std::string> *failures) {
+    const uint64_t started = slot.started.load();
+    json intent = nullptr;
+    if (started > last_acked) {
+        intent = intent_of(slot);
+        if (intent.is_discarded()) {
+            failures->push_back("unreadable in-flight record of " + who);
+            intent = nullptr;
+        }
+    }
+    if (started > last_acked + 1) {
+        failures->push_back(who + " began op " + std::to_string(started) + " but op " +
+                            std::to_string(last_acked + 1) + " was never acknowledged");
+    }
+    return intent;
+}
+
+void print_failed_trial(uint64_t seed, const std::string &kill, const std::string &dir,
+                        const std::vector<std::string> &failures) {
+    std::printf("FAIL seed %llu: %s; database kept in %s\n", static_cast<unsigned long long>(seed),
+                kill.c_str(), dir.c_str());
+    for (const std::string &f : failures) std::printf("  - %s\n", f.c_str());
+}
+
+bool make_trial_files(const std::string &parent, size_t slots, TrialFiles *out, std::string *error) {
+    out->dir = make_trial_dir(parent, error);
+    if (out->dir.empty()) return false;
+    out->db = out->dir + "/trial.db";
+    out->in_flight = map_in_flight(slots, error);
+    return out->in_flight != nullptr;
+}
+
 int64_t kill_delay_us(uint64_t seed, int64_t max_delay_us) {
     std::mt19937_64 rng(seed ^ 0x5DEECE66Dull);
     const int64_t cap = std::uniform_int_distribution<int>(0, 9)(rng) == 0

@@ -52,6 +52,24 @@ InFlight *map_in_flight(size_t count, std::string *error);
 void unmap_in_flight(InFlight *slots, size_t count);
 // The operation begun in `slot` as JSON (discarded when unreadable).
 json intent_of(const InFlight &slot);
+// What `slot` says was left in flight after the last acknowledged operation `last_acked`: its
+// intent, or null when none was. An unreadable intent or a gap (an operation begun whose
+// predecessor was never acknowledged) goes into `failures`, naming `who` ("the child",
+// "thread 3").
+json left_in_flight(const InFlight &slot, uint64_t last_acked, const std::string &who,
+                    std::vector<std::string> *failures);
+
+// Prints a failed trial: its seed, how the kill fell, where its files are kept, each failure.
+void print_failed_trial(uint64_t seed, const std::string &kill, const std::string &dir,
+                        const std::vector<std::string> &failures);
+
+// A trial's files: a fresh directory under `parent` with the database path in it, and `slots`
+// in-flight records. False (with `error`) when either cannot be made; nothing is left mapped.
+struct TrialFiles {
+    std::string dir, db;
+    InFlight *in_flight = nullptr;
+};
+bool make_trial_files(const std::string &parent, size_t slots, TrialFiles *out, std::string *error);
 
 // The kill delay for trial `seed`: uniform in [0, max_delay_us], but one trial in ten dies in
 // the first 20 ms (opening, schema, the first operations).

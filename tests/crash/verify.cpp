@@ -446,26 +446,10 @@ private:
     // -------------------------------------------------------------------
     bool open() {
         const std::string start = last_clock_ > 0 ? format_time(last_clock_) : kStart;
-        convo_code rc = convo_engine_open(engine_options(r_.db_path, start).c_str(), &engine_);
-        if (rc != CONVO_OK) {
-            fail(std::string("reopening the database: ") + convo_code_name(rc) + ": " +
-                 convo_last_error());
-            engine_ = nullptr;
-            return false;
-        }
         std::string error;
-        Lifecycle fresh;
-        if (!fresh.load(engine_, &error)) {
-            fail(error);
-            return false;
-        }
-        table_ = std::move(fresh);
-        if (convo_session_open(engine_, kOrgA, kAllScopes, &sessions_[0]) != CONVO_OK ||
-            convo_session_open(engine_, kOrgB, kAllScopes, &sessions_[1]) != CONVO_OK) {
-            fail(std::string("convo_session_open: ") + convo_last_error());
-            return false;
-        }
-        return true;
+        if (open_for_checks(r_.db_path, start, &engine_, &table_, sessions_, &error)) return true;
+        fail(error);
+        return false;
     }
 
     // The whole feed after `after`, both organizations merged in seq order.
