@@ -64,6 +64,9 @@ Outcome Engine::write_op(const std::function<Outcome()> &body, uint64_t *ticket)
     } catch (...) {
         thrown = std::current_exception();
     }
+    // SQLite rolls a transaction back by itself on some I/O errors, on a read as well as a
+    // write: then every batch of the group is lost, and none of its writers may report success.
+    if (!own && g->intact && !store_->in_group()) g->intact = own;
     if (leader) {
         using namespace std::chrono;
         // Writers that announced themselves are in line for the lock: wait for them (they
@@ -133,11 +136,9 @@ Outcome Engine::stage(std::vector<Change> &batch) {
     Outcome o = store_->write(batch, alone);
     if (!o) {
         log_->warn("{}", o.message());
-        if (alone || !store_->in_group()) {
-            // The whole transaction is gone (or, alone, holds nothing anyone else wrote): every
-            // batch of this group is lost, so none of its writers may report success.
-            g.intact = o;
-        }
+        // Alone, the batch took the transaction with it (or left it holding only its leader's
+        // writes): end the group (a transaction SQLite rolled back is caught in write_op).
+        if (alone) g.intact = o;
         return o;
     }
     if (subscribers_.empty()) return o;

@@ -157,7 +157,8 @@ public:
             db_->exec("PRAGMA journal_mode=WAL");
             db_->exec(settings.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
             db_->exec("PRAGMA foreign_keys=OFF");
-            // Each batch of a group commit is a savepoint; its undo journal stays in memory.
+            // A follower's batch in a group commit is a savepoint; its undo journal stays in
+            // memory.
             db_->exec("PRAGMA temp_store=MEMORY");
             // A 32 MB page cache (SQLite's default is 2 MB): at 10^6 conversations the hot index
             // pages stay in memory; bounded, so RSS stays well under 64 MB (docs/performance.md).
@@ -415,12 +416,17 @@ public:
     }
 
     Outcome end_group(bool commit) override {
-        if (!commit || !in_group()) {
-            rollback_quietly();
-            last_seq_ = group_start_seq_;
-            return Outcome::ok();
+        if (commit && in_group()) {
+            return guard("commit change", [&] { return commit_or_break("commit change"); });
         }
-        return guard("commit change", [&] { return commit_or_break("commit change"); });
+        rollback_quietly();
+        last_seq_ = group_start_seq_;
+        if (!commit) return Outcome::ok();
+        // SQLite rolled the transaction back by itself (some I/O errors do, on a read as well
+        // as a write): whatever the group wrote is gone, so no member may report success.
+        return Outcome::storage("database error while trying to commit change: the transaction "
+                                "was rolled back by SQLite before its commit; nothing of it was "
+                                "saved");
     }
 
     bool in_group() const override { return sqlite3_get_autocommit(db_->getHandle()) == 0; }

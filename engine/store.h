@@ -83,7 +83,8 @@ public:
     // `alone` says the group holds no other writer's batch and none will join it if this one
     // fails: the batch is then written without a savepoint, and its failure rolls back the
     // whole transaction (in_group() turns false);
-    // end_group(true) commits them together (one fsync), end_group(false) rolls back. Reads
+    // end_group(true) commits them together (one fsync), or fails when SQLite has already
+    // rolled the transaction back; end_group(false) rolls back. Reads
     // between them see the group's writes. A failed commit leaves the store refusing every call
     // until reopened: whether the group was saved is known only from the file.
     virtual Outcome begin_group() = 0;

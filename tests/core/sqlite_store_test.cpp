@@ -210,6 +210,9 @@ TEST(SqliteStore, LoadsSeeOnlyWhatTheTransactionHolds) {
     batch.push_back(missing);
     EXPECT_FALSE(store->write(batch, true).is_ok());
     EXPECT_FALSE(store->in_group());
+    // Committing a transaction that is gone is a failure, never a silent success.
+    EXPECT_EQ(store->end_group(true).code(), CONVO_ESTORAGE);
+    ASSERT_TRUE(store->begin_group().is_ok());
     ASSERT_TRUE(store->end_group(false).is_ok());
     EXPECT_EQ(turns("b"), 0);
     EXPECT_EQ(store->last_seq(), 0u);  // these changes carry no feed events
